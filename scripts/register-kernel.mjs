@@ -1,1 +1,95 @@
-console.log("register")
+#!/usr/bin/env node
+// Registers the tslab TypeScript kernel of this checkout so that Jupyter finds it.
+// Runs after `npm install` / `npm ci` (root "postinstall"); needs no root and no Python:
+// a kernelspec is a folder holding kernel.json, which is written here directly.
+//
+// * Always: <repo>/.jupyter/kernels/tslab — used by `npm start` and `npm run workbook`,
+//   which put <repo>/.jupyter first on JUPYTER_PATH.
+// * Also, for a plain `jupyter notebook` / `jupyter lab`: the per-user kernel folder
+//   (~/.local/share/jupyter/kernels/tslab), unless RNN_WORKBOOK_USER_KERNEL=0, or a tslab
+//   kernel of another installation is already registered there (left alone, with a note).
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const tslabBin = join(repo, "node_modules", "tslab", "bin", "tslab");
+
+/** The kernel.json of this checkout's TypeScript kernel. */
+function kernelSpec() {
+  return {
+    argv: [process.execPath, tslabBin, "kernel", "--config-path", "{connection_file}"],
+    display_name: "TypeScript",
+    language: "typescript",
+    metadata: { "rnn-workbook": { repo } },
+  };
+}
+
+/** Writes `text` to `file` atomically (temporary file, then rename). */
+function writeAtomic(file, text) {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+/** The per-user Jupyter data folder, as Jupyter computes it on Linux and macOS. */
+function userDataDir() {
+  if (process.env.JUPYTER_DATA_DIR) return process.env.JUPYTER_DATA_DIR;
+  if (process.platform === "darwin") return join(homedir(), "Library", "Jupyter");
+  return join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "jupyter");
+}
+
+/** Where the kernel registered in `dir` points, or null. */
+function registeredBinary(dir) {
+  try {
+    const spec = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8"));
+    return spec.argv.find((a) => typeof a === "string" && a.endsWith(join("tslab", "bin", "tslab"))) ?? spec.argv[0];
+  } catch {
+    return null;
+  }
+}
+
+function main() {
+  if (!existsSync(tslabBin)) {
+    console.error(`register-kernel: ${tslabBin} is missing; run npm install first.`);
+    process.exit(1);
+  }
+  const text = JSON.stringify(kernelSpec(), null, 2) + "\n";
+  const local = join(repo, ".jupyter", "kernels", "tslab");
+  writeAtomic(join(local, "kernel.json"), text);
+  console.log(`TypeScript kernel "tslab" registered for this workbook in ${local}`);
+
+  if (process.env.RNN_WORKBOOK_USER_KERNEL !== "0") {
+    const user = join(userDataDir(), "kernels", "tslab");
+    const existing = registeredBinary(user);
+    if (existing && existing !== tslabBin && existsSync(existing)) {
+      console.log(
+        `A tslab kernel of another installation is registered in ${user} (${existing}); left as it is.\n` +
+          `  npm start and npm run workbook use this workbook's kernel anyway. To use it from a plain "jupyter notebook",\n` +
+          `  run: JUPYTER_PATH=${join(repo, ".jupyter")} jupyter notebook`,
+      );
+    } else {
+      try {
+        writeAtomic(join(user, "kernel.json"), text);
+        console.log(`...and for your user in ${user}, so a plain "jupyter notebook" or "jupyter lab" finds it.`);
+      } catch (error) {
+        console.log(`Could not register the kernel in ${user} (${error.message}); npm start still works.`);
+      }
+    }
+  }
+
+  const jupyter = spawnSync("jupyter", ["nbconvert", "--version"], { encoding: "utf8" });
+  if (jupyter.status !== 0) {
+    console.log(
+      "\nJupyter was not found (the workbook needs `jupyter nbconvert` and a notebook UI). Install it:\n" +
+        "  Debian/Ubuntu:  sudo apt-get install -y jupyter-nbconvert jupyter-notebook python3-ipykernel\n" +
+        "  elsewhere:      pip install jupyterlab nbconvert\n" +
+        "then run the workbook with: npm run workbook",
+    );
+  }
+}
+
+main();

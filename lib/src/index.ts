@@ -1,1 +1,29 @@
-export const placeholder = 1;
+/**
+ * The RNN workbook library: everything a notebook needs, from one import.
+ *
+ *     import { tf, ready, sumOfThree, buildRecurrentModel, fit } from "rnn-workbook";
+ *     const backend = await ready(); // native TensorFlow, else wasm, else cpu
+ *
+ * `tf` is TensorFlow.js itself (`@tensorflow/tfjs`), bound to the chosen backend.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "./backend";
+
+export { tf };
+export * from "./validate";
+export * from "./random";
+export * from "./backend";
+export * from "./generators";
+export * from "./windows";
+export * from "./scalers";
+export * from "./metrics";
+export * from "./models";
+export * from "./training";
+export * from "./display";
+export * from "./charts";
+export * from "./checks";
+export * from "./data";
+
+// Start choosing the backend on import; `await ready()` waits for it. A failure
+// (e.g. an unknown RNN_WORKBOOK_BACKEND) is reported by `ready()`, not here.
+selectBackend().catch(() => undefined);

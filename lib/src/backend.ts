@@ -1,0 +1,160 @@
+/**
+ * Choosing the TensorFlow.js backend: native TensorFlow when it is really
+ * installed, else WebAssembly, else plain JavaScript.
+ * Introduced in notebook 00 (getting started).
+ *
+ * This is the only module that loads backend packages; compute code imports
+ * only `@tensorflow/tfjs`.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { assertOneOf, described, fail } from "./validate";
+
+/** Backends the workbook can run on, fastest first. */
+export const BACKEND_NAMES = ["tensorflow", "wasm", "cpu"] as const;
+/** One of {@link BACKEND_NAMES}: `tensorflow` (native, from tfjs-node), `wasm` or `cpu`. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** Environment variable that forces a backend, e.g. `RNN_WORKBOOK_BACKEND=cpu`. */
+export const BACKEND_ENV = "RNN_WORKBOOK_BACKEND";
+
+/** What happened when one backend was tried. */
+export interface BackendAttempt {
+  /** The backend tried. */
+  name: BackendName;
+  /** Whether it could be used. */
+  ok: boolean;
+  /** Why it was or was not used. */
+  reason: string;
+}
+
+/** The backend in use and how it was chosen. */
+export interface BackendReport {
+  /** The active backend. */
+  name: BackendName;
+  /** Whether it was forced by an option or by {@link BACKEND_ENV}. */
+  forced: boolean;
+  /** Every backend tried, in order. */
+  attempts: BackendAttempt[];
+  /** One line saying which backend is active and why. */
+  summary: string;
+}
+
+/** Options for {@link selectBackend}. */
+export interface SelectBackendOptions {
+  /**
+   * Force this backend instead of choosing the fastest available one; an
+   * unavailable forced backend is an error. Defaults to the value of the
+   * `RNN_WORKBOOK_BACKEND` environment variable, or `"auto"` when it is unset.
+   */
+  backend?: BackendName | "auto";
+}
+
+/** Loads the native backend package; true when it registered the `tensorflow` backend. */
+function loadNative(): { ok: boolean; reason: string } {
+  try {
+    // The native package is an optional dependency under its own alias (see README: "Backends").
+    require("tfjs-node-native");
+  } catch (error) {
+    const message = (error as Error).message.split("\n")[0];
+    const missing = (error as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" && message.includes("tfjs-node-native");
+    return {
+      ok: false,
+      reason: missing
+        ? "tfjs-node is not installed (its install step downloads libtensorflow, which failed or was skipped)"
+        : `tfjs-node is installed but failed to load: ${message}`,
+    };
+  }
+  // Detect by backend name, not by `require` succeeding (see README: "Backends").
+  if (tf.findBackendFactory("tensorflow") == null) {
+    return { ok: false, reason: "tfjs-node loaded but registered no `tensorflow` backend in this TensorFlow.js" };
+  }
+  return { ok: true, reason: "native TensorFlow from tfjs-node" };
+}
+
+/** Loads the WebAssembly backend package (its .wasm files ship inside the npm package). */
+function loadWasm(): { ok: boolean; reason: string } {
+  try {
+    require("@tensorflow/tfjs-backend-wasm");
+    return { ok: true, reason: "WebAssembly backend from @tensorflow/tfjs-backend-wasm" };
+  } catch (error) {
+    return { ok: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${(error as Error).message.split("\n")[0]}` };
+  }
+}
+
+const loaders: Record<BackendName, () => { ok: boolean; reason: string }> = {
+  tensorflow: loadNative,
+  wasm: loadWasm,
+  cpu: () => ({ ok: true, reason: "plain JavaScript backend, always available" }),
+};
+
+let current: Promise<BackendReport> | undefined;
+
+/** Reads the forced backend from the options or the environment, validating it. */
+function requestedBackend(options: SelectBackendOptions): { name: BackendName | "auto"; source: string } {
+  if (options.backend !== undefined) {
+    assertOneOf("options.backend", options.backend, [...BACKEND_NAMES, "auto"] as const);
+    return { name: options.backend, source: "the `backend` option" };
+  }
+  const fromEnv = process.env[BACKEND_ENV];
+  if (fromEnv === undefined || fromEnv === "" || fromEnv === "auto") return { name: "auto", source: "default" };
+  assertOneOf(BACKEND_ENV, fromEnv, [...BACKEND_NAMES, "auto"] as const, `Unset ${BACKEND_ENV} or set it to one of those.`);
+  return { name: fromEnv, source: `the ${BACKEND_ENV} environment variable` };
+}
+
+/** Tries the backends in order and activates the first that works. */
+async function choose(options: SelectBackendOptions): Promise<BackendReport> {
+  const requested = requestedBackend(options);
+  const forced = requested.name !== "auto";
+  const order: BackendName[] = forced ? [requested.name as BackendName] : [...BACKEND_NAMES];
+  const attempts: BackendAttempt[] = [];
+  for (const name of order) {
+    const loaded = loaders[name]();
+    if (loaded.ok) {
+      try {
+        if (await tf.setBackend(name)) {
+          await tf.ready();
+          attempts.push({ name, ok: true, reason: loaded.reason });
+          const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.reason}`);
+          const why = forced ? `forced by ${requested.source}` : loaded.reason;
+          const summary =
+            `TensorFlow.js backend: ${name} (${why})` + (skipped.length > 0 ? `; not used: ${skipped.join("; ")}` : "");
+          return { name, forced, attempts, summary };
+        }
+        attempts.push({ name, ok: false, reason: "tf.setBackend returned false (initialisation failed)" });
+      } catch (error) {
+        attempts.push({ name, ok: false, reason: `initialisation failed: ${(error as Error).message.split("\n")[0]}` });
+      }
+    } else {
+      attempts.push({ name, ok: false, reason: loaded.reason });
+    }
+  }
+  const tried = attempts.map((a) => `${a.name}: ${a.reason}`).join("; ");
+  return fail(
+    forced ? requested.source.replace(/^the /, "") : "backend",
+    forced ? `an available backend (requested "${requested.name}")` : "at least one available backend",
+    described(`none (${tried})`),
+    forced ? `Use ${BACKEND_NAMES.filter((n) => n !== requested.name).map((n) => `"${n}"`).join(" or ")} or "auto".` : undefined,
+  );
+}
+
+/**
+ * Selects and activates the backend: the forced one, or the fastest of
+ * tensorflow → wasm → cpu that works. Calling it again with a different
+ * choice switches backends; without options it returns the first choice.
+ */
+export function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
+  if (options.backend !== undefined || current === undefined) {
+    const next = choose(options);
+    // A failed choice must not poison later calls.
+    current = next.catch((error) => {
+      current = undefined;
+      throw error;
+    });
+  }
+  return current;
+}
+
+/** Resolves once the backend chosen on import is active; await it before the first tensor op. */
+export function ready(): Promise<BackendReport> {
+  return selectBackend();
+}

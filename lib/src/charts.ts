@@ -1,0 +1,259 @@
+/**
+ * Plotly charts shown inline in a notebook, offline.
+ * Introduced in notebook 00 (getting started).
+ *
+ * Every chart output carries three MIME types: `application/vnd.plotly.v1+json`
+ * (rendered by JupyterLab's Plotly extension and VS Code, even untrusted),
+ * `text/html` with a small drawing script (classic Notebook, trusted
+ * JupyterLab, and nbconvert's HTML export) and `text/plain`. plotly.js itself
+ * comes from the `plotly.js-dist-min` package and is sent once per kernel
+ * session, inside the first chart's HTML; later charts reuse it.
+ */
+import { readFileSync } from "fs";
+import { randomBytes } from "crypto";
+import { displayBundle, inNotebook, MimeBundle } from "./display";
+import { assertSeries, assertSameLength, fail } from "./validate";
+
+/** The MIME type of a Plotly figure. */
+export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+
+/** One Plotly trace (a subset of Plotly's trace attributes; others pass through). */
+export interface PlotlyTrace {
+  /** Trace type. Default: `"scatter"`. */
+  type?: "scatter" | "bar";
+  /** `"lines"`, `"markers"` or `"lines+markers"` for scatter traces. */
+  mode?: string;
+  /** Legend name. */
+  name?: string;
+  /** x values; default 0, 1, 2, … */
+  x?: Array<number | string>;
+  /** y values. */
+  y: number[];
+  [attribute: string]: unknown;
+}
+
+/** A Plotly figure: traces and layout. */
+export interface PlotlyFigure {
+  data: PlotlyTrace[];
+  layout: Record<string, unknown>;
+}
+
+/** Options shared by every chart builder. */
+export interface ChartOptions {
+  /** Chart title. Default: none. */
+  title?: string;
+  /** x-axis title. Default: none. */
+  xTitle?: string;
+  /** y-axis title. Default: none. */
+  yTitle?: string;
+  /** Use a logarithmic y axis. Default: false. */
+  logY?: boolean;
+  /** Height in pixels. Default: 400. */
+  height?: number;
+}
+
+/** One named line for {@link lineChart}. */
+export interface NamedSeries {
+  /** Legend name. */
+  name: string;
+  /** y values. */
+  y: number[];
+  /** x values (same length as `y`). Default: 0, 1, 2, … */
+  x?: Array<number | string>;
+  /** `"lines"`, `"markers"` or `"lines+markers"`. Default: `"lines"`. */
+  mode?: "lines" | "markers" | "lines+markers";
+  /** Line dash, e.g. `"dash"` or `"dot"`. Default: solid. */
+  dash?: "solid" | "dash" | "dot" | "dashdot";
+}
+
+/** Builds the layout common to all charts. */
+function layoutFor(options: ChartOptions): Record<string, unknown> {
+  return {
+    title: options.title ? { text: options.title } : undefined,
+    xaxis: { title: options.xTitle ? { text: options.xTitle } : undefined },
+    yaxis: { title: options.yTitle ? { text: options.yTitle } : undefined, type: options.logY ? "log" : undefined },
+    height: options.height ?? 400,
+    margin: { l: 60, r: 20, t: options.title ? 50 : 20, b: 50 },
+    legend: { orientation: "h", y: -0.2 },
+  };
+}
+
+/** Validates one named series (finite values, x of matching length). */
+function checkSeries(name: string, series: NamedSeries): void {
+  if (series === null || typeof series !== "object") fail(name, "an object { name, y, x? }", series);
+  assertSeries(`${name}.y`, series.y);
+  if (series.x !== undefined) {
+    if (!Array.isArray(series.x)) fail(`${name}.x`, "an array of numbers or strings", series.x);
+    assertSameLength(`${name}.y`, series.y.length, `${name}.x`, series.x.length);
+  }
+}
+
+/** A line chart of one or more named series. Introduced in notebook 00. */
+export function lineChart(series: NamedSeries[], options: ChartOptions = {}): PlotlyFigure {
+  if (!Array.isArray(series) || series.length === 0) fail("series", "a non-empty array of { name, y }", series);
+  series.forEach((s, i) => checkSeries(`series[${i}]`, s));
+  return {
+    data: series.map((s) => ({
+      type: "scatter",
+      mode: s.mode ?? "lines",
+      name: s.name,
+      x: s.x ?? s.y.map((_, i) => i),
+      y: s.y,
+      line: s.dash ? { dash: s.dash } : undefined,
+    })),
+    layout: layoutFor(options),
+  };
+}
+
+/** Options for {@link predictionChart}. */
+export interface PredictionChartOptions extends ChartOptions {
+  /** x values shared by the truth and every prediction (e.g. months). Default: 0, 1, 2, … */
+  x?: Array<number | string>;
+}
+
+/**
+ * Truth against one or more models' predictions, aligned on the same x.
+ * Introduced in notebook 05 (car sales).
+ */
+export function predictionChart(
+  truth: number[],
+  predictions: Record<string, number[]>,
+  options: PredictionChartOptions = {},
+): PlotlyFigure {
+  assertSeries("truth", truth);
+  if (predictions === null || typeof predictions !== "object" || Object.keys(predictions).length === 0) {
+    fail("predictions", "an object mapping a model name to its predictions", predictions);
+  }
+  const lines: NamedSeries[] = [{ name: "truth", y: truth, x: options.x, mode: "lines+markers" }];
+  for (const [name, values] of Object.entries(predictions)) {
+    assertSeries(`predictions["${name}"]`, values);
+    assertSameLength("truth", truth.length, `predictions["${name}"]`, values.length);
+    lines.push({ name, y: values, x: options.x, dash: "dash" });
+  }
+  return lineChart(lines, options);
+}
+
+/** Loss curves by epoch: what {@link trainingChart} draws. */
+export interface LossCurves {
+  /** Training loss per epoch. */
+  loss: number[];
+  /** Validation loss per epoch, when validation data was used. */
+  valLoss?: number[];
+}
+
+/**
+ * Training (and validation) loss by epoch, log scale by default.
+ * Introduced in notebook 02 (one-to-one).
+ */
+export function trainingChart(history: LossCurves, options: ChartOptions = {}): PlotlyFigure {
+  if (history === null || typeof history !== "object") fail("history", "a training history { loss, valLoss? }", history);
+  const epochs = history.loss.map((_, i) => i + 1);
+  const lines: NamedSeries[] = [{ name: "training loss", y: history.loss, x: epochs }];
+  if (history.valLoss && history.valLoss.length > 0) {
+    lines.push({ name: "validation loss", y: history.valLoss, x: epochs.slice(0, history.valLoss.length), dash: "dash" });
+  }
+  return lineChart(lines, { xTitle: "epoch", yTitle: "loss", logY: true, title: "Training", ...options });
+}
+
+/**
+ * Grouped bars: one group per category, one bar per named value list
+ * (e.g. absolute error per problem, for each model). Introduced in notebook 03.
+ */
+export function barChart(
+  categories: string[],
+  groups: Record<string, number[]>,
+  options: ChartOptions = {},
+): PlotlyFigure {
+  if (!Array.isArray(categories) || categories.length === 0) fail("categories", "a non-empty array of names", categories);
+  if (groups === null || typeof groups !== "object" || Object.keys(groups).length === 0) {
+    fail("groups", "an object mapping a series name to one value per category", groups);
+  }
+  const data: PlotlyTrace[] = Object.entries(groups).map(([name, values]) => {
+    assertSeries(`groups["${name}"]`, values);
+    assertSameLength("categories", categories.length, `groups["${name}"]`, values.length);
+    return { type: "bar", name, x: categories, y: values };
+  });
+  return { data, layout: { ...layoutFor(options), barmode: "group" } };
+}
+
+let plotlySource: string | undefined;
+let libraryShown = false;
+
+/** The plotly.js bundle from `plotly.js-dist-min`, read once. */
+export function plotlyLibrarySource(): string {
+  if (plotlySource === undefined) {
+    plotlySource = readFileSync(require.resolve("plotly.js-dist-min"), "utf8");
+  }
+  return plotlySource;
+}
+
+/** Serialises JSON safely for inclusion inside an HTML `<script>` element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+}
+
+/**
+ * The HTML for a chart: a `<div>` and a script that draws it with
+ * `window.Plotly`, waiting briefly for the library if it is still loading.
+ */
+export function chartHtml(figure: PlotlyFigure, divId?: string): string {
+  const id = divId ?? `rnn-workbook-chart-${randomBytes(6).toString("hex")}`;
+  const height = typeof figure.layout.height === "number" ? figure.layout.height : 400;
+  return (
+    `<div id="${id}" class="rnn-workbook-chart" style="width:100%;min-height:${height}px"></div>\n` +
+    `<script type="text/javascript">(function () {\n` +
+    `  var figure = ${scriptJson(figure)};\n` +
+    `  var tries = 0;\n` +
+    `  function draw() {\n` +
+    `    var div = document.getElementById(${JSON.stringify(id)});\n` +
+    `    if (!div) return;\n` +
+    `    if (window.Plotly) { window.Plotly.react(div, figure.data, figure.layout, { responsive: true, displaylogo: false }); return; }\n` +
+    `    if (++tries < 50) { setTimeout(draw, 100); return; }\n` +
+    `    div.textContent = "This chart needs plotly.js, which the notebook's first chart loads: run that cell again (or Run All).";\n` +
+    `  }\n` +
+    `  draw();\n` +
+    `})();</script>`
+  );
+}
+
+/** A plain-text stand-in for a chart, for terminals and text exports. */
+function chartText(figure: PlotlyFigure): string {
+  const title = (figure.layout.title as { text?: string } | undefined)?.text ?? "chart";
+  const names = figure.data.map((t) => t.name ?? "trace").join(", ");
+  return `[Plotly chart: ${title} — ${figure.data.length} trace(s): ${names}]`;
+}
+
+/** The MIME bundle of a chart: Plotly JSON, HTML and plain text. */
+export function chartBundle(figure: PlotlyFigure): MimeBundle {
+  return {
+    [PLOTLY_MIME]: { data: figure.data, layout: figure.layout, config: { displaylogo: false } },
+    "text/html": chartHtml(figure),
+    "text/plain": chartText(figure),
+  };
+}
+
+/** The HTML output that loads plotly.js into the page (a script, nothing visible). */
+export function plotlyLibraryHtml(): string {
+  const source = plotlyLibrarySource().replace(/<\/script/gi, "<\\/script");
+  return `<script type="text/javascript">/* plotly.js from the plotly.js-dist-min package, for the workbook's charts */\n${source}\n</script>`;
+}
+
+/**
+ * In a notebook, sends plotly.js once per kernel session, in an output of its
+ * own just before the first chart, so that later charts (and the HTML export)
+ * find `window.Plotly`. Does nothing outside a notebook or when already sent.
+ */
+export function ensurePlotlyLoaded(): void {
+  if (!inNotebook() || libraryShown) return;
+  displayBundle({ "text/html": plotlyLibraryHtml(), "text/plain": "(plotly.js loaded for the charts of this notebook)" });
+  libraryShown = true;
+}
+
+/** Shows a chart inline (or a one-line description outside a notebook). Introduced in notebook 00. */
+export function showChart(figure: PlotlyFigure): void {
+  if (figure === null || typeof figure !== "object" || !Array.isArray(figure.data)) {
+    fail("figure", "a Plotly figure { data, layout } from one of the chart builders", figure);
+  }
+  ensurePlotlyLoaded();
+  displayBundle(chartBundle(figure));
+}

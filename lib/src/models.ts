@@ -1,0 +1,249 @@
+/**
+ * Model builders: recurrent (SimpleRNN, LSTM, GRU; stacked; bidirectional)
+ * and a dense baseline, each from one options object, with seeded
+ * initialisers so the same seed gives the same weights.
+ * Introduced in notebook 02 (one-to-one).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { assertFiniteNumber, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, fail } from "./validate";
+
+/** A kernel initialiser object as TensorFlow.js creates it. */
+type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
+
+/** Recurrent cells the builders know. */
+export const CELL_TYPES = ["simpleRNN", "lstm", "gru"] as const;
+/** One of {@link CELL_TYPES}. */
+export type CellType = (typeof CELL_TYPES)[number];
+
+/** Activation functions the builders accept. */
+export const ACTIVATIONS = ["tanh", "relu", "linear", "sigmoid", "elu", "selu", "softplus", "softmax"] as const;
+/** One of {@link ACTIVATIONS}. */
+export type ActivationName = (typeof ACTIVATIONS)[number];
+
+/** Optimizers the builders accept. */
+export const OPTIMIZERS = ["adam", "rmsprop", "sgd"] as const;
+/** One of {@link OPTIMIZERS}. */
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+/** Loss functions the builders accept. */
+export const LOSSES = ["meanSquaredError", "meanAbsoluteError", "sparseCategoricalCrossentropy"] as const;
+/** One of {@link LOSSES}. */
+export type LossName = (typeof LOSSES)[number];
+
+/** Kernel initialisers the builders accept (all seeded). */
+export const INITIALIZERS = ["glorotUniform", "heNormal", "heUniform"] as const;
+/** One of {@link INITIALIZERS}. */
+export type InitializerName = (typeof INITIALIZERS)[number];
+
+/** How a bidirectional layer merges its two directions. */
+export const MERGE_MODES = ["concat", "sum", "ave", "mul"] as const;
+/** One of {@link MERGE_MODES}. */
+export type MergeMode = (typeof MERGE_MODES)[number];
+
+/** How a model is compiled. */
+export interface CompileOptions {
+  /** Optimizer. Default: `"adam"`. */
+  optimizer?: OptimizerName;
+  /** Learning rate of the optimizer. Default: 0.001. */
+  learningRate?: number;
+  /** Loss minimised in training. Default: `"meanSquaredError"`. */
+  loss?: LossName;
+  /** Extra metrics reported during training, e.g. `["mae"]`. Default: none. */
+  metrics?: string[];
+}
+
+/** Options every builder shares: input shape, output size, seed and compilation. */
+export interface ModelOptions extends CompileOptions {
+  /** Time steps per input window (the `timesteps` of `[samples, timesteps, features]`). Required. */
+  lookBack: number;
+  /** Features per time step (the `features` of `[samples, timesteps, features]`). Required. */
+  numFeatures: number;
+  /** Units of the output layer (values predicted per sample, or per step). Default: 1. */
+  outputs?: number;
+  /** Activation of the output layer. Default: `"linear"`. */
+  outputActivation?: ActivationName;
+  /** Seed of every initialiser; the same seed gives the same weights. Default: 42. */
+  seed?: number;
+  /** Initialiser of the input kernels. Default: `"glorotUniform"`. */
+  kernelInitializer?: InitializerName;
+}
+
+/** Options for {@link buildRecurrentModel}. */
+export interface RecurrentModelOptions extends ModelOptions {
+  /** Recurrent cell. Default: `"lstm"`. */
+  cell?: CellType;
+  /** Units of each recurrent layer; more than one entry stacks layers. Default: 50. */
+  units?: number | number[];
+  /** Activation of the recurrent layers. Default: `"tanh"`. */
+  activation?: ActivationName;
+  /** Wrap every recurrent layer in a bidirectional layer. Default: false. */
+  bidirectional?: boolean;
+  /** How a bidirectional layer merges its directions. Default: `"concat"`. */
+  mergeMode?: MergeMode;
+  /** Let the last recurrent layer return every time step (many-to-many). Default: false. */
+  returnSequences?: boolean;
+  /** Units of dense layers between the recurrent part and the output. Default: none. */
+  denseUnits?: number[];
+  /** Activation of those dense layers. Default: `"relu"`. */
+  denseActivation?: ActivationName;
+}
+
+/** Options for {@link buildDenseModel}. */
+export interface DenseModelOptions extends ModelOptions {
+  /** Units of each hidden dense layer. Default: [50]. */
+  units?: number | number[];
+  /** Activation of the hidden layers. Default: `"relu"`. */
+  activation?: ActivationName;
+}
+
+/** Checks the options every builder shares and fills in their defaults. */
+function checkModelOptions<T extends ModelOptions>(options: T, builder: string) {
+  if (options === null || typeof options !== "object") {
+    fail("options", `an options object, e.g. ${builder}({ lookBack: 3, numFeatures: 1 })`, options);
+  }
+  assertPositiveInteger("options.lookBack", options.lookBack, "It is the number of time steps per sample, x.shape[1].");
+  assertPositiveInteger("options.numFeatures", options.numFeatures, "It is the number of features per step, x.shape[2].");
+  const outputs = options.outputs ?? 1;
+  assertPositiveInteger("options.outputs", outputs, "It is the number of values predicted per sample, y.shape[1].");
+  const seed = options.seed ?? 42;
+  assertNonNegativeInteger("options.seed", seed);
+  const learningRate = options.learningRate ?? 0.001;
+  assertFiniteNumber("options.learningRate", learningRate);
+  if (learningRate <= 0) fail("options.learningRate", "a positive number such as 0.001", learningRate);
+  const optimizer = options.optimizer ?? "adam";
+  assertOneOf("options.optimizer", optimizer, OPTIMIZERS);
+  const loss = options.loss ?? "meanSquaredError";
+  assertOneOf("options.loss", loss, LOSSES);
+  const outputActivation = options.outputActivation ?? "linear";
+  assertOneOf("options.outputActivation", outputActivation, ACTIVATIONS);
+  const kernelInitializer = options.kernelInitializer ?? "glorotUniform";
+  assertOneOf("options.kernelInitializer", kernelInitializer, INITIALIZERS);
+  const metrics = options.metrics ?? [];
+  if (!Array.isArray(metrics) || metrics.some((m) => typeof m !== "string")) {
+    fail("options.metrics", 'an array of metric names such as ["mae"]', metrics);
+  }
+  return { ...options, outputs, seed, learningRate, optimizer, loss, outputActivation, kernelInitializer, metrics };
+}
+
+/** Normalises a units option to a non-empty list of positive integers. */
+function unitsList(name: string, units: number | number[]): number[] {
+  const list = Array.isArray(units) ? units : [units];
+  if (list.length === 0) fail(name, "a positive integer or a non-empty array of them", units);
+  list.forEach((u, i) => assertPositiveInteger(Array.isArray(units) ? `${name}[${i}]` : name, u));
+  return list;
+}
+
+/** A seeded kernel initialiser; `index` makes each layer's seed different. */
+function kernelInit(name: InitializerName, seed: number, index: number): Initializer {
+  const args = { seed: seed * 101 + index };
+  if (name === "heNormal") return tf.initializers.heNormal(args);
+  if (name === "heUniform") return tf.initializers.heUniform(args);
+  return tf.initializers.glorotUniform(args);
+}
+
+/** Creates the optimizer named in the options. */
+export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
+  assertOneOf("optimizer", name, OPTIMIZERS);
+  if (name === "rmsprop") return tf.train.rmsprop(learningRate);
+  if (name === "sgd") return tf.train.sgd(learningRate);
+  return tf.train.adam(learningRate);
+}
+
+/** Compiles `model` with the given optimizer, learning rate, loss and metrics. */
+export function compileModel(model: tf.LayersModel, options: CompileOptions = {}): tf.LayersModel {
+  const optimizer = options.optimizer ?? "adam";
+  assertOneOf("options.optimizer", optimizer, OPTIMIZERS);
+  const loss = options.loss ?? "meanSquaredError";
+  assertOneOf("options.loss", loss, LOSSES);
+  const learningRate = options.learningRate ?? 0.001;
+  assertFiniteNumber("options.learningRate", learningRate);
+  model.compile({ optimizer: makeOptimizer(optimizer, learningRate), loss, metrics: options.metrics ?? [] });
+  return model;
+}
+
+/** Creates one recurrent layer of the chosen cell. */
+function recurrentLayer(
+  cell: CellType,
+  units: number,
+  activation: ActivationName,
+  returnSequences: boolean,
+  kernelInitializer: Initializer,
+  recurrentSeed: number,
+): tf.RNN {
+  const common = {
+    units,
+    activation,
+    returnSequences,
+    kernelInitializer,
+    recurrentInitializer: tf.initializers.orthogonal({ seed: recurrentSeed }),
+    biasInitializer: "zeros" as const,
+  };
+  if (cell === "simpleRNN") return tf.layers.simpleRNN(common);
+  // Keras uses the logistic sigmoid for the gates; tfjs defaults to hardSigmoid.
+  if (cell === "gru") return tf.layers.gru({ ...common, recurrentActivation: "sigmoid" });
+  return tf.layers.lstm({ ...common, recurrentActivation: "sigmoid", unitForgetBias: true });
+}
+
+/**
+ * Builds and compiles a recurrent network:
+ * input `[samples, lookBack, numFeatures]` → recurrent layer(s) → dense head → `outputs`.
+ * Introduced in notebook 02 (one-to-one); stacked and bidirectional in notebook 03.
+ */
+export function buildRecurrentModel(options: RecurrentModelOptions): tf.Sequential {
+  const o = checkModelOptions(options, "buildRecurrentModel");
+  const cell = o.cell ?? "lstm";
+  assertOneOf("options.cell", cell, CELL_TYPES);
+  const units = unitsList("options.units", o.units ?? 50);
+  const activation = o.activation ?? "tanh";
+  assertOneOf("options.activation", activation, ACTIVATIONS);
+  const mergeMode = o.mergeMode ?? "concat";
+  assertOneOf("options.mergeMode", mergeMode, MERGE_MODES);
+  const denseUnits = o.denseUnits === undefined ? [] : unitsList("options.denseUnits", o.denseUnits);
+  const denseActivation = o.denseActivation ?? "relu";
+  assertOneOf("options.denseActivation", denseActivation, ACTIVATIONS);
+
+  const model = tf.sequential();
+  model.add(tf.layers.inputLayer({ inputShape: [o.lookBack, o.numFeatures] })); // [samples, lookBack, numFeatures]
+  let layerIndex = 0;
+  units.forEach((u, i) => {
+    const last = i === units.length - 1;
+    const returnSequences = !last || o.returnSequences === true; // stacked layers pass every step on
+    const layer = recurrentLayer(cell, u, activation, returnSequences, kernelInit(o.kernelInitializer, o.seed, layerIndex), o.seed * 101 + 50 + layerIndex);
+    layerIndex++;
+    model.add(o.bidirectional ? tf.layers.bidirectional({ layer, mergeMode }) : layer); // [samples, (lookBack,) units·directions]
+  });
+  for (const u of denseUnits) {
+    model.add(tf.layers.dense({ units: u, activation: denseActivation, kernelInitializer: kernelInit(o.kernelInitializer, o.seed, layerIndex++) }));
+  }
+  model.add(
+    tf.layers.dense({ units: o.outputs, activation: o.outputActivation, kernelInitializer: kernelInit("glorotUniform", o.seed, layerIndex) }),
+  ); // [samples, outputs] (or [samples, lookBack, outputs] with returnSequences)
+  compileModel(model, o);
+  return model;
+}
+
+/**
+ * Builds and compiles the dense baseline: the window is flattened
+ * (`[samples, lookBack·numFeatures]`) and passed through dense layers.
+ * Introduced in notebook 02 (one-to-one), where one time step is no sequence.
+ */
+export function buildDenseModel(options: DenseModelOptions): tf.Sequential {
+  const o = checkModelOptions(options, "buildDenseModel");
+  const units = unitsList("options.units", o.units ?? [50]);
+  const activation = o.activation ?? "relu";
+  assertOneOf("options.activation", activation, ACTIVATIONS);
+  const model = tf.sequential();
+  model.add(tf.layers.inputLayer({ inputShape: [o.lookBack, o.numFeatures] })); // [samples, lookBack, numFeatures]
+  model.add(tf.layers.flatten()); // [samples, lookBack·numFeatures]
+  units.forEach((u, i) => {
+    model.add(tf.layers.dense({ units: u, activation, kernelInitializer: kernelInit(o.kernelInitializer, o.seed, i) }));
+  });
+  model.add(tf.layers.dense({ units: o.outputs, activation: o.outputActivation, kernelInitializer: kernelInit("glorotUniform", o.seed, units.length) })); // [samples, outputs]
+  compileModel(model, o);
+  return model;
+}
+
+/** Total number of trainable weights of a model. */
+export function countParams(model: tf.LayersModel): number {
+  return model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+}

@@ -1,0 +1,225 @@
+/**
+ * Training with seeded shuffling and live progress, and prediction from
+ * plain arrays. Introduced in notebook 02 (one-to-one).
+ *
+ * TensorFlow.js shuffles with `Math.random`, which cannot be seeded, so `fit`
+ * draws each epoch's order from the workbook's own seeded generator and hands
+ * TensorFlow.js the batches in that order.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { chartBundle, ensurePlotlyLoaded, trainingChart } from "./charts";
+import { inNotebook, newDisplayHandle } from "./display";
+import { createRng, shuffledIndices } from "./random";
+import {
+  assert3D,
+  assertFraction,
+  assertMatrix,
+  assertNonNegativeInteger,
+  assertOneOf,
+  assertPositiveInteger,
+  assertSameLength,
+  described,
+  fail,
+} from "./validate";
+
+/** Ways `fit` can report progress. */
+export const PROGRESS_MODES = ["auto", "chart", "text", "none"] as const;
+/** One of {@link PROGRESS_MODES}: `auto` is a live chart in a notebook and text lines in a terminal. */
+export type ProgressMode = (typeof PROGRESS_MODES)[number];
+
+/** Inputs as nested arrays `[samples][timesteps][features]` or a rank-3 tensor. */
+export type Inputs = number[][][] | tf.Tensor;
+/** Targets as nested arrays `[samples][outputs]` or a tensor. */
+export type Targets = number[][] | tf.Tensor;
+
+/** Options for {@link fit}. */
+export interface FitOptions {
+  /** Passes over the training data. Required. */
+  epochs: number;
+  /** Samples per gradient step. Default: 32. */
+  batchSize?: number;
+  /** Shuffle the samples every epoch. Default: true. */
+  shuffle?: boolean;
+  /** Seed of the shuffling; the same seed gives the same order. Default: 42. */
+  seed?: number;
+  /**
+   * Hold out this fraction of the samples (the last ones, before shuffling,
+   * as Keras does) to measure validation loss. Default: none.
+   */
+  validationSplit?: number;
+  /** Separate validation inputs and targets (instead of `validationSplit`). Default: none. */
+  validationData?: { x: Inputs; y: Targets };
+  /** How to show progress. Default: `"auto"`. */
+  progress?: ProgressMode;
+  /** Epochs between progress updates. Default: about 20 updates in all. */
+  progressEvery?: number;
+  /** Title of the live training chart. Default: `"Training"`. */
+  title?: string;
+  /** Called after every epoch with its number (1-based) and logs. Default: none. */
+  onEpochEnd?: (epoch: number, logs: Record<string, number>) => void;
+}
+
+/** What {@link fit} returns. */
+export interface TrainingHistory {
+  /** Epochs trained. */
+  epochs: number;
+  /** Training loss per epoch. */
+  loss: number[];
+  /** Validation loss per epoch (empty without validation data). */
+  valLoss: number[];
+  /** Every other metric per epoch, by name (e.g. `mae`, `val_mae`). */
+  metrics: Record<string, number[]>;
+  /** Wall-clock seconds spent training. */
+  seconds: number;
+}
+
+/** Converts inputs to a rank-3 tensor, validating nested arrays. */
+function toInputTensor(name: string, x: Inputs): tf.Tensor {
+  if (x instanceof tf.Tensor) {
+    if (x.rank !== 3) {
+      fail(name, "a rank-3 tensor [samples, timesteps, features]", described(`a tensor of shape [${x.shape.join(", ")}]`), "Reshape it, e.g. x.reshape([samples, timesteps, features]).");
+    }
+    return x;
+  }
+  const shape = assert3D(name, x);
+  return tf.tensor3d(x, shape); // [samples, timesteps, features]
+}
+
+/** Converts targets to a tensor, validating nested arrays. */
+function toTargetTensor(name: string, y: Targets): tf.Tensor {
+  if (y instanceof tf.Tensor) return y;
+  if (Array.isArray(y) && y.length > 0 && Array.isArray(y[0]) && Array.isArray((y as unknown[][])[0][0])) {
+    const shape = assert3D(name, y as unknown as number[][][]);
+    return tf.tensor3d(y as unknown as number[][][], shape); // [samples, timesteps, outputs]
+  }
+  const shape = assertMatrix(name, y);
+  return tf.tensor2d(y, shape); // [samples, outputs]
+}
+
+/** Formats a loss value compactly. */
+function formatLoss(v: number): string {
+  return Math.abs(v) >= 0.01 && Math.abs(v) < 10000 ? v.toFixed(4) : v.toExponential(3);
+}
+
+/**
+ * Trains `model` on `x` → `y` for `options.epochs` epochs with seeded
+ * shuffling, showing progress (a live chart in a notebook, text lines in a
+ * terminal), and returns the loss history.
+ */
+export async function fit(model: tf.LayersModel, x: Inputs, y: Targets, options: FitOptions): Promise<TrainingHistory> {
+  if (options === null || typeof options !== "object") fail("options", "an options object such as { epochs: 100 }", options);
+  assertPositiveInteger("options.epochs", options.epochs, "Pass how many passes over the data to train, e.g. epochs: 100.");
+  const batchSize = options.batchSize ?? 32;
+  assertPositiveInteger("options.batchSize", batchSize);
+  const seed = options.seed ?? 42;
+  assertNonNegativeInteger("options.seed", seed);
+  const progress = options.progress ?? "auto";
+  assertOneOf("options.progress", progress, PROGRESS_MODES);
+  const progressEvery = options.progressEvery ?? Math.max(1, Math.round(options.epochs / 20));
+  assertPositiveInteger("options.progressEvery", progressEvery);
+  if (options.validationSplit !== undefined && options.validationData !== undefined) {
+    fail("options.validationSplit", "unset when `validationData` is given", options.validationSplit, "Use one of the two.");
+  }
+
+  const owned: tf.Tensor[] = [];
+  const own = <T extends tf.Tensor>(t: T, source: unknown): T => {
+    if (t !== source) owned.push(t);
+    return t;
+  };
+  try {
+    let xs = own(toInputTensor("x", x), x);
+    let ys = own(toTargetTensor("y", y), y);
+    assertSameLength("x", xs.shape[0], "y", ys.shape[0]);
+    const expectedInput = model.inputs[0].shape;
+    if (expectedInput[1] !== null && (expectedInput[1] !== xs.shape[1] || expectedInput[2] !== xs.shape[2])) {
+      fail(
+        "x",
+        `inputs of shape [samples, ${expectedInput[1]}, ${expectedInput[2]}] as the model was built for`,
+        described(`shape [${xs.shape.join(", ")}]`),
+        "Build the model with lookBack and numFeatures equal to x.shape[1] and x.shape[2].",
+      );
+    }
+
+    let validation: [tf.Tensor, tf.Tensor] | undefined;
+    if (options.validationSplit !== undefined) {
+      assertFraction("options.validationSplit", options.validationSplit);
+      const total = xs.shape[0];
+      const held = Math.floor(total * options.validationSplit);
+      if (held < 1 || held >= total) {
+        fail("options.validationSplit", `a fraction that leaves at least one sample on each side of ${total} samples`, options.validationSplit);
+      }
+      const trainCount = total - held;
+      validation = [own(xs.slice(trainCount), null), own(ys.slice(trainCount), null)];
+      xs = own(xs.slice(0, trainCount), null);
+      ys = own(ys.slice(0, trainCount), null);
+    } else if (options.validationData !== undefined) {
+      const vx = own(toInputTensor("options.validationData.x", options.validationData.x), options.validationData.x);
+      const vy = own(toTargetTensor("options.validationData.y", options.validationData.y), options.validationData.y);
+      assertSameLength("options.validationData.x", vx.shape[0], "options.validationData.y", vy.shape[0]);
+      validation = [vx, vy];
+    }
+
+    const history: TrainingHistory = { epochs: 0, loss: [], valLoss: [], metrics: {}, seconds: 0 };
+    const mode = progress === "auto" ? (inNotebook() ? "chart" : "text") : progress;
+    const chart = mode === "chart" ? newDisplayHandle() : undefined;
+    const title = options.title ?? "Training";
+    if (chart) ensurePlotlyLoaded();
+    let lastDraw = 0;
+    const draw = () => {
+      chart!.update(chartBundle(trainingChart(history, { title: `${title} — epoch ${history.epochs}/${options.epochs}` })));
+      lastDraw = Date.now();
+    };
+
+    const rng = createRng(seed);
+    const count = xs.shape[0];
+    const started = Date.now();
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      let ex = xs;
+      let ey = ys;
+      if (options.shuffle !== false && count > 1) {
+        const order = tf.tensor1d(shuffledIndices(count, rng), "int32");
+        ex = tf.gather(xs, order);
+        ey = tf.gather(ys, order);
+        order.dispose();
+      }
+      const result = await model.fit(ex, ey, { epochs: 1, batchSize, shuffle: false, verbose: 0, validationData: validation });
+      if (ex !== xs) tf.dispose([ex, ey]);
+      const logs: Record<string, number> = {};
+      for (const [name, values] of Object.entries(result.history)) logs[name] = Number(values[0]);
+      history.epochs = epoch;
+      history.loss.push(logs.loss);
+      if (logs.val_loss !== undefined) history.valLoss.push(logs.val_loss);
+      for (const [name, value] of Object.entries(logs)) {
+        if (name !== "loss" && name !== "val_loss") (history.metrics[name] ??= []).push(value);
+      }
+      if (!Number.isFinite(logs.loss)) {
+        throw new Error(`Training diverged: the loss became ${logs.loss} at epoch ${epoch}. Scale inputs and targets, or lower the learning rate.`);
+      }
+      options.onEpochEnd?.(epoch, logs);
+      const due = epoch % progressEvery === 0 || epoch === options.epochs;
+      if (chart && (epoch === options.epochs || (due && Date.now() - lastDraw > 400))) draw();
+      if (mode === "text" && due) {
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        const val = logs.val_loss !== undefined ? ` · val_loss ${formatLoss(logs.val_loss)}` : "";
+        console.log(`epoch ${epoch}/${options.epochs} · loss ${formatLoss(logs.loss)}${val} · ${seconds} s`);
+      }
+    }
+    history.seconds = (Date.now() - started) / 1000;
+    if (mode === "chart") {
+      const val = history.valLoss.length > 0 ? `, validation loss ${formatLoss(history.valLoss[history.valLoss.length - 1])}` : "";
+      console.log(`Trained ${history.epochs} epochs in ${history.seconds.toFixed(1)} s: loss ${formatLoss(history.loss[history.loss.length - 1])}${val}.`);
+    }
+    return history;
+  } finally {
+    tf.dispose(owned);
+  }
+}
+
+/** Runs `model` on nested-array inputs and returns nested-array outputs `[samples][outputs]`. */
+export function predict(model: tf.LayersModel, x: number[][][]): number[][] {
+  const shape = assert3D("x", x);
+  return tf.tidy(() => {
+    const out = model.predict(tf.tensor3d(x, shape)) as tf.Tensor; // [samples, outputs]
+    return out.reshape([shape[0], -1]).arraySync() as number[][];
+  });
+}

@@ -1,0 +1,246 @@
+/**
+ * The main job: executes every notebook (or the ones named) headless with
+ * `jupyter nbconvert --execute` on this checkout's tslab kernel, writes the
+ * executed notebooks and their HTML pages under build/workbook, prints a table
+ * (notebook · status · seconds · key metrics), writes it as JSON, and exits
+ * non-zero when any notebook failed.
+ *
+ *   npm run workbook                      all notebooks
+ *   npm run workbook -- 00 02             a subset, by number or name
+ *   npm run workbook -- path/to/x.ipynb   any notebook file
+ *   options: --out DIR (default build/workbook), --jobs N (default 1),
+ *            --backend tensorflow|wasm|cpu, --timeout SECONDS per notebook (default 900)
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "fs";
+import * as path from "path";
+import { checkJupyter, jupyterEnv, NOTEBOOKS_DIR, REPO, run } from "./jupyter";
+import { writeSite } from "./site";
+
+/** The MIME type under which notebooks report metrics (see lib/src/checks.ts). */
+const METRICS_MIME = "application/vnd.rnn-workbook.metrics+json";
+
+/** One notebook's outcome. */
+export interface NotebookResult {
+  name: string;
+  source: string;
+  status: "ok" | "failed";
+  seconds: number;
+  metrics: Record<string, number | string>;
+  executed?: string;
+  html?: string;
+  log: string;
+  error?: string;
+}
+
+/** The whole run's outcome, also written as summary.json. */
+export interface WorkbookSummary {
+  started: string;
+  backend: string;
+  nbconvert: string;
+  notebooks: NotebookResult[];
+  ok: boolean;
+}
+
+interface Options {
+  names: string[];
+  out: string;
+  jobs: number;
+  backend?: string;
+  timeout: number;
+}
+
+function usage(message: string): never {
+  console.error(`workbook: ${message}\nUsage: npm run workbook -- [names or .ipynb paths...] [--out DIR] [--jobs N] [--backend tensorflow|wasm|cpu] [--timeout SECONDS]`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { names: [], out: path.join(REPO, "build", "workbook"), jobs: 1, timeout: 900 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => argv[++i] ?? usage(`${arg} needs a value`);
+    if (arg === "--out") options.out = path.resolve(value());
+    else if (arg === "--jobs") options.jobs = Number(value());
+    else if (arg === "--backend") options.backend = value();
+    else if (arg === "--timeout") options.timeout = Number(value());
+    else if (arg.startsWith("--")) usage(`unknown option ${arg}`);
+    else options.names.push(arg);
+  }
+  if (!Number.isInteger(options.jobs) || options.jobs < 1) usage(`--jobs must be a positive integer, got ${options.jobs}`);
+  if (!(options.timeout > 0)) usage(`--timeout must be a positive number of seconds, got ${options.timeout}`);
+  if (options.backend && !["tensorflow", "wasm", "cpu", "auto"].includes(options.backend)) {
+    usage(`--backend must be tensorflow, wasm, cpu or auto, got ${options.backend}`);
+  }
+  return options;
+}
+
+/** The notebooks to run: all of notebooks/, or those named (by number, name or path). */
+function selectNotebooks(names: string[]): string[] {
+  const all = readdirSync(NOTEBOOKS_DIR).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(NOTEBOOKS_DIR, f));
+  if (names.length === 0) return all;
+  return names.map((name) => {
+    if (name.endsWith(".ipynb")) {
+      const file = path.resolve(name);
+      if (!existsSync(file)) usage(`no notebook at ${file}`);
+      return file;
+    }
+    const matches = all.filter((f) => {
+      const base = path.basename(f, ".ipynb");
+      return base === name || base.startsWith(`${name}-`);
+    });
+    if (matches.length !== 1) {
+      usage(`"${name}" matches ${matches.length} notebooks; choose from: ${all.map((f) => path.basename(f, ".ipynb")).join(", ")}`);
+    }
+    return matches[0];
+  });
+}
+
+/** Metrics reported by the notebook's `reportMetrics` calls, in order. */
+export function collectMetrics(executedNotebook: string): Record<string, number | string> {
+  const notebook = JSON.parse(readFileSync(executedNotebook, "utf8"));
+  const metrics: Record<string, number | string> = {};
+  for (const cell of notebook.cells ?? []) {
+    for (const output of cell.outputs ?? []) {
+      const data = output.data?.[METRICS_MIME];
+      if (data && typeof data === "object") Object.assign(metrics, data);
+    }
+  }
+  return metrics;
+}
+
+/** The lines of nbconvert's error report that say what failed. */
+function errorSummary(stderr: string): string {
+  const lines = stderr.split("\n");
+  const at = lines.findIndex((l) => l.includes("CellExecutionError") || l.includes("An error occurred while executing"));
+  const relevant = at >= 0 ? lines.slice(at) : lines.slice(-15);
+  return relevant.filter((l) => l.trim() !== "").slice(0, 40).join("\n");
+}
+
+/** Executes one notebook and exports its HTML page. */
+async function runNotebook(source: string, options: Options, env: NodeJS.ProcessEnv): Promise<NotebookResult> {
+  const name = path.basename(source, ".ipynb");
+  const executedDir = path.join(options.out, "executed");
+  const siteDir = path.join(options.out, "site");
+  const logDir = path.join(options.out, "logs");
+  const tmpDir = path.join(options.out, "tmp", name);
+  for (const dir of [executedDir, siteDir, logDir]) mkdirSync(dir, { recursive: true });
+  rmSync(tmpDir, { recursive: true, force: true });
+  mkdirSync(tmpDir, { recursive: true });
+  const log = path.join(logDir, `${name}.log`);
+  const result: NotebookResult = { name, source: path.relative(REPO, source), status: "failed", seconds: 0, metrics: {}, log: path.relative(REPO, log) };
+
+  const execute = await run(
+    "jupyter",
+    [
+      "nbconvert", "--to", "notebook", "--execute",
+      "--ExecutePreprocessor.kernel_name=tslab",
+      `--ExecutePreprocessor.timeout=${Math.ceil(options.timeout)}`,
+      "--output-dir", tmpDir, "--output", name, source,
+    ],
+    { env, timeoutSeconds: options.timeout + 60 },
+  );
+  result.seconds = execute.seconds;
+  writeFileSync(log, `$ jupyter nbconvert --execute ${source}\n${execute.stdout}\n${execute.stderr}`);
+  const tmpNotebook = path.join(tmpDir, `${name}.ipynb`);
+  if (execute.code !== 0 || !existsSync(tmpNotebook)) {
+    result.error = errorSummary(execute.stderr) || `nbconvert exited with code ${execute.code}`;
+    rmSync(tmpDir, { recursive: true, force: true });
+    return result;
+  }
+  result.metrics = collectMetrics(tmpNotebook);
+  // Signed, so a notebook server shows its HTML charts without re-running it.
+  const trust = await run("jupyter", ["trust", tmpNotebook], { env });
+  if (trust.code !== 0) writeFileSync(log, `\n$ jupyter trust\n${trust.stderr}`, { flag: "a" });
+  const html = await run("jupyter", ["nbconvert", "--to", "html", "--output-dir", tmpDir, "--output", name, tmpNotebook], { env, timeoutSeconds: 300 });
+  writeFileSync(log, `\n$ jupyter nbconvert --to html\n${html.stderr}`, { flag: "a" });
+  if (html.code !== 0) {
+    result.error = `HTML export failed: ${errorSummary(html.stderr)}`;
+    rmSync(tmpDir, { recursive: true, force: true });
+    return result;
+  }
+  // Move into place only when both files are complete.
+  result.executed = path.join(executedDir, `${name}.ipynb`);
+  result.html = path.join(siteDir, `${name}.html`);
+  renameSync(tmpNotebook, result.executed);
+  renameSync(path.join(tmpDir, `${name}.html`), result.html);
+  rmSync(tmpDir, { recursive: true, force: true });
+  result.status = "ok";
+  return result;
+}
+
+/** Formats a metric for the table. */
+function showMetric(value: number | string): string {
+  if (typeof value === "string") return value;
+  return Number.isInteger(value) ? String(value) : Number(value.toPrecision(5)).toString();
+}
+
+/** Prints the summary table. */
+function printTable(results: NotebookResult[]): void {
+  const rows = results.map((r) => [
+    r.name,
+    r.status,
+    r.seconds.toFixed(1),
+    Object.entries(r.metrics).map(([k, v]) => `${k}=${showMetric(v)}`).join(", "),
+  ]);
+  const header = ["notebook", "status", "seconds", "key metrics"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i < 3 ? r[i].length : 0))));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c)).join("  ");
+  console.log(line(header));
+  console.log(line(widths.map((w) => "-".repeat(w))));
+  rows.forEach((r) => console.log(line(r)));
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const notebooks = selectNotebooks(options.names);
+  let nbconvert: string;
+  try {
+    nbconvert = checkJupyter();
+  } catch (error) {
+    console.error(`workbook: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  const env = jupyterEnv(options.backend ? { RNN_WORKBOOK_BACKEND: options.backend } : {});
+  mkdirSync(options.out, { recursive: true });
+  console.log(`Executing ${notebooks.length} notebook(s) with nbconvert ${nbconvert} into ${path.relative(process.cwd(), options.out) || "."}`);
+
+  const results: NotebookResult[] = new Array(notebooks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < notebooks.length) {
+      const i = next++;
+      const result = await runNotebook(notebooks[i], options, env);
+      results[i] = result;
+      console.log(`  ${result.status === "ok" ? "ok    " : "FAILED"} ${result.name} (${result.seconds.toFixed(1)} s)`);
+      if (result.error) console.log(result.error.split("\n").map((l) => `      ${l}`).join("\n"));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.jobs, notebooks.length) }, worker));
+
+  const summary: WorkbookSummary = {
+    started: new Date().toISOString(),
+    backend: options.backend ?? process.env.RNN_WORKBOOK_BACKEND ?? "auto",
+    nbconvert,
+    notebooks: results,
+    ok: results.every((r) => r.status === "ok"),
+  };
+  const summaryFile = path.join(options.out, "summary.json");
+  writeFileSync(`${summaryFile}.tmp`, JSON.stringify(summary, null, 2) + "\n");
+  renameSync(`${summaryFile}.tmp`, summaryFile);
+  writeSite(options.out, summary);
+  rmSync(path.join(options.out, "tmp"), { recursive: true, force: true });
+
+  console.log("");
+  printTable(results);
+  console.log(`\nSummary: ${path.relative(process.cwd(), summaryFile)}; site: ${path.relative(process.cwd(), path.join(options.out, "site", "index.html"))}`);
+  const failed = results.filter((r) => r.status !== "ok").length;
+  console.log(`${results.length - failed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
