@@ -5,7 +5,7 @@
  * Introduced in notebook 02 (one-to-one).
  */
 import * as tf from "@tensorflow/tfjs";
-import { assertFiniteNumber, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, fail } from "./validate";
+import { assertFiniteNumber, assertKnownOptions, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, fail } from "./validate";
 
 /** A kernel initialiser object as TensorFlow.js creates it. */
 type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
@@ -96,11 +96,12 @@ export interface DenseModelOptions extends ModelOptions {
   activation?: ActivationName;
 }
 
+/** Option names shared by every builder. */
+const MODEL_OPTION_KEYS = ["optimizer", "learningRate", "loss", "metrics", "lookBack", "numFeatures", "outputs", "outputActivation", "seed", "kernelInitializer"];
+
 /** Checks the options every builder shares and fills in their defaults. */
-function checkModelOptions<T extends ModelOptions>(options: T, builder: string) {
-  if (options === null || typeof options !== "object") {
-    fail("options", `an options object, e.g. ${builder}({ lookBack: 3, numFeatures: 1 })`, options);
-  }
+function checkModelOptions<T extends ModelOptions>(options: T, builder: string, extraKeys: string[]) {
+  assertKnownOptions(options, [...MODEL_OPTION_KEYS, ...extraKeys], `${builder}({ lookBack: 3, numFeatures: 1 })`);
   assertPositiveInteger("options.lookBack", options.lookBack, "It is the number of time steps per sample, x.shape[1].");
   assertPositiveInteger("options.numFeatures", options.numFeatures, "It is the number of features per step, x.shape[2].");
   const outputs = options.outputs ?? 1;
@@ -190,7 +191,9 @@ function recurrentLayer(
  * Introduced in notebook 02 (one-to-one); stacked and bidirectional in notebook 03.
  */
 export function buildRecurrentModel(options: RecurrentModelOptions): tf.Sequential {
-  const o = checkModelOptions(options, "buildRecurrentModel");
+  const o = checkModelOptions(options, "buildRecurrentModel", [
+    "cell", "units", "activation", "bidirectional", "mergeMode", "returnSequences", "denseUnits", "denseActivation",
+  ]);
   const cell = o.cell ?? "lstm";
   assertOneOf("options.cell", cell, CELL_TYPES);
   const units = unitsList("options.units", o.units ?? 50);
@@ -228,7 +231,7 @@ export function buildRecurrentModel(options: RecurrentModelOptions): tf.Sequenti
  * Introduced in notebook 02 (one-to-one), where one time step is no sequence.
  */
 export function buildDenseModel(options: DenseModelOptions): tf.Sequential {
-  const o = checkModelOptions(options, "buildDenseModel");
+  const o = checkModelOptions(options, "buildDenseModel", ["units", "activation"]);
   const units = unitsList("options.units", o.units ?? [50]);
   const activation = o.activation ?? "relu";
   assertOneOf("options.activation", activation, ACTIVATIONS);

@@ -13,6 +13,7 @@ import { createRng, shuffledIndices } from "./random";
 import {
   assert3D,
   assertFraction,
+  assertKnownOptions,
   assertMatrix,
   assertNonNegativeInteger,
   assertOneOf,
@@ -107,7 +108,11 @@ function formatLoss(v: number): string {
  * terminal), and returns the loss history.
  */
 export async function fit(model: tf.LayersModel, x: Inputs, y: Targets, options: FitOptions): Promise<TrainingHistory> {
-  if (options === null || typeof options !== "object") fail("options", "an options object such as { epochs: 100 }", options);
+  assertKnownOptions(
+    options,
+    ["epochs", "batchSize", "shuffle", "seed", "validationSplit", "validationData", "progress", "progressEvery", "title", "onEpochEnd"],
+    "{ epochs: 100 }",
+  );
   assertPositiveInteger("options.epochs", options.epochs, "Pass how many passes over the data to train, e.g. epochs: 100.");
   const batchSize = options.batchSize ?? 32;
   assertPositiveInteger("options.batchSize", batchSize);

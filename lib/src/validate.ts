@@ -190,3 +190,25 @@ export function assertSameLength(nameA: string, lengthA: number, nameB: string, 
     );
   }
 }
+
+/**
+ * Checks that `options` is a plain object whose keys are all in `known`, so a
+ * misspelt option (`lookback` for `lookBack`) fails instead of being ignored.
+ * @param example a correct call's options, shown in the error, e.g. "{ lookBack: 5 }".
+ */
+export function assertKnownOptions(options: unknown, known: readonly string[], example: string, name = "options"): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    fail(name, `an object such as ${example}`, options);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      const value = describeValue((options as Record<string, unknown>)[key]);
+      fail(
+        name,
+        `an object with only the keys ${known.join(", ")}`,
+        described(`the unknown key \`${key}\` (= ${value})`),
+        "Check the spelling: option names are case-sensitive (lookBack, not lookback).",
+      );
+    }
+  }
+}
