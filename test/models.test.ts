@@ -1,0 +1,75 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { buildDenseModel, buildRecurrentModel, CELL_TYPES, countParams } from "../lib/src/models";
+
+tf.setBackend("cpu");
+
+function weightsOf(model: tf.LayersModel): number[][] {
+  return model.getWeights().map((w) => Array.from(w.dataSync()));
+}
+
+test("every cell, plain, stacked and bidirectional, gives [samples, outputs]", () => {
+  for (const cell of CELL_TYPES) {
+    for (const units of [4, [6, 4]]) {
+      for (const bidirectional of [false, true]) {
+        const model = buildRecurrentModel({ cell, units, bidirectional, lookBack: 3, numFeatures: 2, outputs: 2, denseUnits: [5] });
+        assert.deepEqual(model.inputs[0].shape, [null, 3, 2]);
+        const out = model.predict(tf.zeros([7, 3, 2])) as tf.Tensor;
+        assert.deepEqual(out.shape, [7, 2], `${cell} ${JSON.stringify(units)} bidirectional=${bidirectional}`);
+        const recurrent = model.layers.filter((l) => /lstm|gru|simple_?rnn|bidirectional/i.test(l.getClassName()));
+        assert.equal(recurrent.length, Array.isArray(units) ? units.length : 1);
+        if (bidirectional) assert.ok(recurrent.every((l) => l.getClassName() === "Bidirectional"));
+        tf.dispose([out]);
+        model.dispose();
+      }
+    }
+  }
+});
+
+test("returnSequences gives one output per time step (many-to-many)", () => {
+  const model = buildRecurrentModel({ cell: "simpleRNN", units: 4, lookBack: 5, numFeatures: 1, outputs: 3, returnSequences: true });
+  const out = model.predict(tf.zeros([2, 5, 1])) as tf.Tensor;
+  assert.deepEqual(out.shape, [2, 5, 3]);
+});
+
+test("LSTM parameters match the textbook count and the gates use the logistic sigmoid", () => {
+  const model = buildRecurrentModel({ cell: "lstm", units: 50, lookBack: 1, numFeatures: 1 });
+  // 4 gates × (units·(units + features) + units) + dense (units + 1)
+  assert.equal(countParams(model), 4 * (50 * 51 + 50) + 51);
+  const lstm = model.layers.find((l) => l.getClassName() === "LSTM")!;
+  const config = lstm.getConfig() as Record<string, unknown>;
+  assert.equal(config.recurrentActivation, "sigmoid");
+});
+
+test("the same seed gives the same weights; another seed gives others", () => {
+  const build = (seed: number) => buildRecurrentModel({ cell: "gru", units: [5, 3], bidirectional: true, lookBack: 3, numFeatures: 1, seed });
+  const a = weightsOf(build(7));
+  const b = weightsOf(build(7));
+  const c = weightsOf(build(8));
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  const dense = (seed: number) => weightsOf(buildDenseModel({ lookBack: 3, numFeatures: 2, units: [8, 4], seed }));
+  assert.deepEqual(dense(1), dense(1));
+  assert.notDeepEqual(dense(1), dense(2));
+});
+
+test("the dense baseline flattens the window", () => {
+  const model = buildDenseModel({ lookBack: 4, numFeatures: 3, units: 6, outputs: 2 });
+  const flatten = model.layers.find((l) => l.getClassName() === "Flatten")!;
+  assert.deepEqual(flatten.outputShape, [null, 12]);
+  const out = model.predict(tf.ones([5, 4, 3])) as tf.Tensor;
+  assert.deepEqual(out.shape, [5, 2]);
+});
+
+test("bad options name the option, the expected and the received value", () => {
+  assert.throws(() => buildRecurrentModel({ lookBack: 0, numFeatures: 1 }), /Expected `options.lookBack` to be a positive integer, but got 0\. It is the number of time steps/);
+  assert.throws(() => buildRecurrentModel({ lookBack: 3, numFeatures: 1.5 }), /`options.numFeatures`.*but got 1.5/);
+  assert.throws(() => buildRecurrentModel({ lookBack: 3, numFeatures: 1, cell: "rnn" as never }), /Expected `options.cell` to be one of "simpleRNN", "lstm", "gru", but got "rnn"/);
+  assert.throws(() => buildRecurrentModel({ lookBack: 3, numFeatures: 1, units: [] }), /`options.units`.*non-empty array/);
+  assert.throws(() => buildRecurrentModel({ lookBack: 3, numFeatures: 1, units: [4, -1] }), /`options.units\[1\]` to be a positive integer, but got -1/);
+  assert.throws(() => buildRecurrentModel({ lookBack: 3, numFeatures: 1, learningRate: 0 }), /`options.learningRate`.*positive/);
+  assert.throws(() => buildRecurrentModel({ lookBack: 3, numFeatures: 1, lookback: 3 } as never), /unknown key `lookback`/);
+  assert.throws(() => buildDenseModel({ lookBack: 3, numFeatures: 1, activation: "swish" as never }), /`options.activation`.*"swish"/);
+  assert.throws(() => buildRecurrentModel(undefined as never), /Expected `options` to be an object such as buildRecurrentModel/);
+});
