@@ -111,9 +111,14 @@ export function collectMetrics(executedNotebook: string): Record<string, number 
 /** The lines of nbconvert's error report that say what failed. */
 function errorSummary(stderr: string): string {
   const lines = stderr.split("\n");
-  const at = lines.findIndex((l) => l.includes("CellExecutionError") || l.includes("An error occurred while executing"));
-  const relevant = at >= 0 ? lines.slice(at) : lines.slice(-15);
-  return relevant.filter((l) => l.trim() !== "").slice(0, 40).join("\n");
+  const start = lines.findIndex((l) => l.startsWith("[workbook] cell "));
+  const end = lines.findIndex((l) => l === "[workbook] end of error output");
+  const errorOutput = start >= 0 && end > start ? lines.slice(start, end) : [];
+  // nbconvert's own report: the failing cell's source.
+  const at = lines.findIndex((l) => l.includes("An error occurred while executing"));
+  const report = at >= 0 ? lines.slice(at, at + 25) : start < 0 ? lines.slice(-15) : [];
+  const thrown = errorOutput.filter((l) => /^\w*(Error|Exception)\b/.test(l.trim()));
+  return [...thrown.slice(0, 3), ...report, ...errorOutput.slice(0, 30)].filter((l) => l.trim() !== "").slice(0, 60).join("\n");
 }
 
 /** Executes one notebook and exports its HTML page. */
@@ -133,6 +138,7 @@ async function runNotebook(source: string, options: Options, env: NodeJS.Process
     "jupyter",
     [
       "nbconvert", "--to", "notebook", "--execute",
+      "--config", path.join(REPO, "scripts", "nbconvert_config.py"),
       "--ExecutePreprocessor.kernel_name=tslab",
       `--ExecutePreprocessor.timeout=${Math.ceil(options.timeout)}`,
       "--output-dir", tmpDir, "--output", name, source,

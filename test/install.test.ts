@@ -1,0 +1,138 @@
+// What a newcomer and an instructor do after cloning: the kernel is registered, the lib
+// imports by name (with types) from a notebook anywhere in the repo, and the lib installs
+// into a folder of one's own.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { jupyterSkip, REPO, runWorkbook } from "./helpers";
+
+const skip = jupyterSkip();
+
+/** A minimal notebook (nbformat 4.5, tslab kernel) from code cells. */
+function notebook(cells: string[]): string {
+  return JSON.stringify({
+    cells: cells.map((source, i) => ({ cell_type: "code", id: `cell-${i}`, metadata: {}, execution_count: null, outputs: [], source })),
+    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+}
+
+/** A student's scratch notebook: imports by name, uses the lib's types, trains a tiny model, shows a chart. */
+const scratchCells = [
+  `import { ready, sumOfThree, buildRecurrentModel, fit, predict, showChart, lineChart, SequenceData, expectTrue } from "rnn-workbook";
+const backend = await ready();
+console.log(backend.name);`,
+  `const data: SequenceData = sumOfThree();
+const shape: [number, number, number] = data.xShape; // typed: a wrong annotation here would fail to compile
+const model = buildRecurrentModel({ cell: "gru", units: 4, lookBack: 3, numFeatures: 1, seed: 3 });
+const history = await fit(model, data.x.map((s) => s.map((v) => [v[0] / 50])), data.y.map((t) => [t[0] / 150]), { epochs: 5, batchSize: 5 });
+expectTrue(history.loss.length === 5, "trained five epochs");
+showChart(lineChart([{ name: "loss", y: history.loss }]));
+console.log("scratch ok", shape.join("x"), predict(model, [[[0.1], [0.2], [0.3]]])[0].length);`,
+];
+
+test("npm install registered this checkout's tslab kernel, for the project and for the user", () => {
+  const home = mkdtempSync(path.join(tmpdir(), "rnn-home-"));
+  try {
+    const env = { ...process.env, HOME: home, XDG_DATA_HOME: "", JUPYTER_DATA_DIR: "" };
+    delete env.XDG_DATA_HOME;
+    delete env.JUPYTER_DATA_DIR;
+    const run = spawnSync(process.execPath, [path.join(REPO, "scripts", "register-kernel.mjs")], { env, encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    for (const dir of [path.join(REPO, ".jupyter", "kernels", "tslab"), path.join(home, ".local", "share", "jupyter", "kernels", "tslab")]) {
+      const spec = JSON.parse(readFileSync(path.join(dir, "kernel.json"), "utf8"));
+      assert.equal(spec.language, "typescript");
+      assert.equal(spec.argv[1], path.join(REPO, "node_modules", "tslab", "bin", "tslab"));
+      assert.ok(existsSync(spec.argv[0]) && existsSync(spec.argv[1]), "absolute paths that exist");
+      assert.deepEqual(spec.argv.slice(2), ["kernel", "--config-path", "{connection_file}"]);
+    }
+    // Another installation's tslab kernel is left alone.
+    const user = path.join(home, ".local", "share", "jupyter", "kernels", "tslab", "kernel.json");
+    const foreign = { argv: [process.execPath, __filename, "kernel"], display_name: "TypeScript", language: "typescript" };
+    writeFileSync(user, JSON.stringify(foreign));
+    const again = spawnSync(process.execPath, [path.join(REPO, "scripts", "register-kernel.mjs")], { env, encoding: "utf8" });
+    assert.equal(again.status, 0);
+    assert.match(again.stdout, /left as it is/);
+    assert.deepEqual(JSON.parse(readFileSync(user, "utf8")), foreign);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test("a scratch notebook in another folder of the repo imports the lib by name, with types, and trains", { skip }, () => {
+  const dir = mkdtempSync(path.join(REPO, "build-scratch-"));
+  try {
+    mkdirSync(path.join(dir, "deeper"));
+    const file = path.join(dir, "deeper", "my-experiment.ipynb");
+    writeFileSync(file, notebook(scratchCells));
+    const result = runWorkbook([file, "--out", path.join(dir, "out")]);
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    const executed = readFileSync(path.join(dir, "out", "executed", "my-experiment.ipynb"), "utf8");
+    assert.match(executed, /scratch ok 15x3x1 1/);
+    // A type error in a cell fails the notebook: types really are checked against the lib's .d.ts.
+    writeFileSync(file, notebook([`import { sumOfThree } from "rnn-workbook";\nconst n: string = sumOfThree().xShape;`]));
+    const typed = runWorkbook([file, "--out", path.join(dir, "out2")]);
+    assert.equal(typed.status, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an instructor installs the packed lib into a folder of their own and runs a notebook there", { skip, timeout: 10 * 60 * 1000 }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "rnn-instructor-"));
+  try {
+    const pack = spawnSync("npm", ["pack", "--pack-destination", dir, "--workspace", "lib"], { cwd: REPO, encoding: "utf8" });
+    assert.equal(pack.status, 0, pack.stderr);
+    const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
+    const listing = spawnSync("tar", ["-tzf", path.join(dir, tarball)], { encoding: "utf8" }).stdout;
+    for (const file of ["package/dist/index.js", "package/dist/index.d.ts", "package/package.json"]) assert.ok(listing.includes(file), file);
+
+    // The README's instructions: the lib, tslab, and the one override danfojs-node needs.
+    const rootPackage = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8"));
+    writeFileSync(
+      path.join(dir, "package.json"),
+      JSON.stringify({ name: "my-course", private: true, overrides: rootPackage.overrides, allowScripts: rootPackage.allowScripts }, null, 2),
+    );
+    const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", `./${tarball}`, "tslab@1.0.22"], { cwd: dir, encoding: "utf8" });
+    assert.equal(install.status, 0, install.stdout + install.stderr);
+
+    // Plain Node: the lib loads, picks a backend and trains.
+    const node = spawnSync(process.execPath, ["-e", `
+      const wb = require("rnn-workbook");
+      wb.ready().then(async (b) => {
+        const d = wb.sumOfThree();
+        const m = wb.buildRecurrentModel({ lookBack: 3, numFeatures: 1, units: 4 });
+        const h = await wb.fit(m, d.x, d.y, { epochs: 2, progress: "none" });
+        console.log(JSON.stringify({ backend: b.name, epochs: h.epochs, rows: wb.loadSeries("monthly-car-sales", "Sales", { dir: ${JSON.stringify(path.join(REPO, "datasets"))} }).values.length }));
+      });`], { cwd: dir, encoding: "utf8" });
+    assert.equal(node.status, 0, node.stderr);
+    const info = JSON.parse(node.stdout.trim().split("\n").pop()!);
+    assert.equal(info.epochs, 2);
+    assert.equal(info.rows, 108);
+    assert.equal(require.resolve("rnn-workbook", { paths: [dir] }), path.join(dir, "node_modules", "rnn-workbook", "dist", "index.js"));
+
+    // A notebook in that folder, on that folder's own tslab kernel.
+    const jupyterPath = path.join(dir, "jupyter");
+    mkdirSync(path.join(jupyterPath, "kernels", "tslab"), { recursive: true });
+    writeFileSync(
+      path.join(jupyterPath, "kernels", "tslab", "kernel.json"),
+      JSON.stringify({ argv: [process.execPath, path.join(dir, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript", language: "typescript" }),
+    );
+    writeFileSync(path.join(dir, "lesson.ipynb"), notebook(scratchCells));
+    const exec = spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--output", "lesson-run", "lesson.ipynb"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, JUPYTER_PATH: jupyterPath },
+    });
+    assert.equal(exec.status, 0, exec.stderr);
+    const executed = readFileSync(path.join(dir, "lesson-run.ipynb"), "utf8");
+    assert.match(executed, /scratch ok 15x3x1 1/);
+    assert.match(executed, /application\/vnd.plotly.v1\+json/, "the chart was displayed through the instructor's own tslab");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

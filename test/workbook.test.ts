@@ -1,0 +1,63 @@
+// The main job, as an instructor's CI runs it: every notebook executes headless through
+// `jupyter nbconvert --execute`; a broken lesson makes the run fail.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, rmSync, existsSync } from "node:fs";
+import * as path from "node:path";
+import { editedCopy, jupyterSkip, notebookNames, REPO, runWorkbook } from "./helpers";
+
+const skip = jupyterSkip();
+const out = path.join(REPO, "build", "test-workbook");
+
+test("npm run workbook executes every notebook, writes executed copies, HTML pages and a summary", { skip }, () => {
+  rmSync(out, { recursive: true, force: true });
+  const result = runWorkbook(["--out", out, "--jobs", "2"]);
+  const summaryFile = path.join(out, "summary.json");
+  assert.ok(existsSync(summaryFile), `summary.json written\n${result.stdout}\n${result.stderr}`);
+  const summary = JSON.parse(readFileSync(summaryFile, "utf8"));
+  const failed = summary.notebooks.filter((n: { status: string }) => n.status !== "ok");
+  assert.deepEqual(failed.map((n: { name: string; error: string }) => `${n.name}: ${n.error}`), [], result.stdout);
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+  assert.deepEqual(summary.notebooks.map((n: { name: string }) => `${n.name}.ipynb`), notebookNames());
+  for (const n of summary.notebooks) {
+    assert.ok(existsSync(n.executed), `${n.name} executed copy`);
+    assert.ok(existsSync(n.html), `${n.name} HTML page`);
+    assert.ok(Object.keys(n.metrics).length > 0, `${n.name} reports its key metrics`);
+  }
+  // The table names every notebook with its status and seconds.
+  for (const n of summary.notebooks) assert.match(result.stdout, new RegExp(`^${n.name}\\s+ok\\s+\\d+\\.\\d`, "m"));
+  assert.match(result.stdout, new RegExp(`^${summary.notebooks.length} passed, 0 failed$`, "m"));
+  // Notebook 00 ran on the backend it reports, and its check passed with the true answer nearby.
+  const first = summary.notebooks.find((n: { name: string }) => n.name === "00-getting-started");
+  assert.ok(Math.abs(first.metrics["sum of [50, 51, 52]"] - 153) <= 10);
+  // Executed notebooks are not written back into notebooks/.
+  const source = JSON.parse(readFileSync(path.join(REPO, "notebooks", "00-getting-started.ipynb"), "utf8"));
+  assert.ok(source.cells.every((c: { outputs?: unknown[] }) => !c.outputs || c.outputs.length === 0));
+});
+
+test("a subset runs by number, and an unknown name is a usage error", { skip }, () => {
+  const bad = runWorkbook(["99", "--out", path.join(out, "subset")]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /"99" matches 0 notebooks; choose from: 00-getting-started/);
+});
+
+test("a lesson whose model is broken fails the run, saying which check failed", { skip }, () => {
+  const dir = path.join(REPO, "build", "test-broken-notebooks");
+  rmSync(dir, { recursive: true, force: true });
+  try {
+    // Train for a single epoch instead of the lesson's count: every lesson's checks must catch it.
+    const trained = notebookNames().filter((name) => /epochs:\s*\d+/.test(readFileSync(path.join(REPO, "notebooks", name), "utf8")));
+    assert.ok(trained.length >= 1);
+    const copies = trained.map((name) => editedCopy(name, dir, (s) => s.replace(/epochs:\s*\d+/g, "epochs: 1")));
+    const result = runWorkbook([...copies, "--out", path.join(dir, "out"), "--jobs", "2"]);
+    assert.equal(result.status, 1, result.stdout);
+    const summary = JSON.parse(readFileSync(path.join(dir, "out", "summary.json"), "utf8"));
+    for (const n of summary.notebooks) {
+      assert.equal(n.status, "failed", `${n.name} must fail when its models are not trained`);
+      assert.match(n.error, /CheckFailedError: Check failed: /, `${n.name}: ${n.error}`);
+    }
+    assert.match(result.stdout, new RegExp(`^0 passed, ${copies.length} failed$`, "m"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
