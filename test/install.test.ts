@@ -38,9 +38,8 @@ console.log("scratch ok", shape.join("x"), predict(model, [[[0.1], [0.2], [0.3]]
 test("npm install registered this checkout's tslab kernel, for the project and for the user", () => {
   const home = mkdtempSync(path.join(tmpdir(), "rnn-home-"));
   try {
-    const env = { ...process.env, HOME: home, XDG_DATA_HOME: "", JUPYTER_DATA_DIR: "" };
-    delete env.XDG_DATA_HOME;
-    delete env.JUPYTER_DATA_DIR;
+    const { XDG_DATA_HOME, JUPYTER_DATA_DIR, ...rest } = process.env; // the kernel goes to $HOME/.local/share
+    const env = { ...rest, HOME: home };
     const run = spawnSync(process.execPath, [path.join(REPO, "scripts", "register-kernel.mjs")], { env, encoding: "utf8" });
     assert.equal(run.status, 0, run.stderr);
     for (const dir of [path.join(REPO, ".jupyter", "kernels", "tslab"), path.join(home, ".local", "share", "jupyter", "kernels", "tslab")]) {
