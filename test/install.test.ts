@@ -62,6 +62,58 @@ test("npm install registered this checkout's tslab kernel, for the project and f
   }
 });
 
+test("without Jupyter, registering the kernel still succeeds and prints how to install Jupyter", () => {
+  const home = mkdtempSync(path.join(tmpdir(), "rnn-home-"));
+  try {
+    // A PATH with node but without jupyter.
+    const run = spawnSync(process.execPath, [path.join(REPO, "scripts", "register-kernel.mjs")], {
+      env: { PATH: path.dirname(process.execPath) === "/usr/bin" ? "/nonexistent" : path.dirname(process.execPath), HOME: home, RNN_WORKBOOK_USER_KERNEL: "0" },
+      encoding: "utf8",
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /Jupyter was not found/);
+    assert.match(run.stdout, /apt-get install -y jupyter-nbconvert jupyter-notebook python3-ipykernel/);
+    assert.match(run.stdout, /pip install jupyterlab/);
+    assert.ok(!existsSync(path.join(home, ".local")), "RNN_WORKBOOK_USER_KERNEL=0 leaves the user's folder alone");
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test("npm start serves notebooks/ with this checkout's TypeScript kernel", { skip }, async () => {
+  const { spawn } = await import("node:child_process");
+  const port = 18000 + (process.pid % 1000);
+  const token = `t${process.pid}`;
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "scripts", "start.ts"), "--no-browser", `--port=${port}`, "--ip=127.0.0.1", `--NotebookApp.token=${token}`, `--ServerApp.token=${token}`], {
+    cwd: REPO,
+    detached: true,
+    stdio: "ignore",
+  });
+  try {
+    let specs: { kernelspecs: Record<string, { spec: { argv: string[] } }> } | undefined;
+    let contents: { content: { name: string }[] } | undefined;
+    for (let i = 0; i < 60 && !contents; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      try {
+        const headers = { Authorization: `token ${token}` };
+        specs = await (await fetch(`http://127.0.0.1:${port}/api/kernelspecs`, { headers })).json();
+        contents = await (await fetch(`http://127.0.0.1:${port}/api/contents`, { headers })).json();
+      } catch {
+        // not up yet
+      }
+    }
+    assert.ok(specs && contents, "the server answered");
+    assert.equal(specs!.kernelspecs.tslab.spec.argv[1], path.join(REPO, "node_modules", "tslab", "bin", "tslab"));
+    assert.ok(contents!.content.some((f) => f.name === "00-getting-started.ipynb"), "it serves notebooks/");
+  } finally {
+    try {
+      process.kill(-child.pid!, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+});
+
 test("a scratch notebook in another folder of the repo imports the lib by name, with types, and trains", { skip }, () => {
   const dir = mkdtempSync(path.join(REPO, "build-scratch-"));
   try {
