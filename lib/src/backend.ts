@@ -140,16 +140,21 @@ async function choose(options: SelectBackendOptions): Promise<BackendReport> {
 /**
  * Selects and activates the backend: the forced one, or the fastest of
  * tensorflow → wasm → cpu that works. Calling it again with a different
- * choice switches backends; without options it returns the first choice.
+ * choice switches backends; without options it returns the current choice.
+ * Use this rather than `tf.setBackend`, which would race the choice made on import.
  */
 export function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
   if (options.backend !== undefined || current === undefined) {
-    const next = choose(options);
+    // One choice at a time: a forced choice waits for the one started on import,
+    // so the last call always decides the active backend.
+    const previous = current ?? Promise.resolve(undefined);
+    const next = previous.catch(() => undefined).then(() => choose(options));
+    current = next;
     // A failed choice must not poison later calls.
-    current = next.catch((error) => {
-      current = undefined;
-      throw error;
+    next.catch(() => {
+      if (current === next) current = undefined;
     });
+    return next;
   }
   return current;
 }

@@ -7,7 +7,8 @@
  * `text/html` with a small drawing script (classic Notebook, trusted
  * JupyterLab, and nbconvert's HTML export) and `text/plain`. plotly.js itself
  * comes from the `plotly.js-dist-min` package and is sent once per kernel
- * session, inside the first chart's HTML; later charts reuse it.
+ * session, in an output of its own just before the first chart; later charts
+ * reuse it (so an executed notebook, and its HTML page, hold one copy).
  */
 import { readFileSync } from "fs";
 import { randomBytes } from "crypto";
@@ -74,7 +75,6 @@ function layoutFor(options: ChartOptions): Record<string, unknown> {
     yaxis: { title: options.yTitle ? { text: options.yTitle } : undefined, type: options.logY ? "log" : undefined },
     height: options.height ?? 400,
     margin: { l: 60, r: 20, t: options.title ? 50 : 20, b: 50 },
-    legend: { orientation: "h", y: -0.2 },
   };
 }
 
@@ -141,16 +141,24 @@ export interface LossCurves {
   valLoss?: number[];
 }
 
+/** A loss as the chart shows it: 4 significant digits keep long trainings' charts small. */
+function chartedLoss(value: number): number {
+  return Number.isFinite(value) && value !== 0 ? Number(value.toPrecision(4)) : value;
+}
+
 /**
- * Training (and validation) loss by epoch, log scale by default.
+ * Training (and validation) loss by epoch, log scale by default. The chart
+ * carries each loss to 4 significant digits (the history keeps full precision).
  * Introduced in notebook 02 (one-to-one).
  */
 export function trainingChart(history: LossCurves, options: ChartOptions = {}): PlotlyFigure {
   if (history === null || typeof history !== "object") fail("history", "a training history { loss, valLoss? }", history);
+  if (!Array.isArray(history.loss)) fail("history.loss", "an array of losses, one per epoch", history.loss);
+  if (history.valLoss !== undefined && !Array.isArray(history.valLoss)) fail("history.valLoss", "an array of validation losses, one per epoch", history.valLoss);
   const epochs = history.loss.map((_, i) => i + 1);
-  const lines: NamedSeries[] = [{ name: "training loss", y: history.loss, x: epochs }];
+  const lines: NamedSeries[] = [{ name: "training loss", y: history.loss.map(chartedLoss), x: epochs }];
   if (history.valLoss && history.valLoss.length > 0) {
-    lines.push({ name: "validation loss", y: history.valLoss, x: epochs.slice(0, history.valLoss.length), dash: "dash" });
+    lines.push({ name: "validation loss", y: history.valLoss.map(chartedLoss), x: epochs.slice(0, history.valLoss.length), dash: "dash" });
   }
   return lineChart(lines, { xTitle: "epoch", yTitle: "loss", logY: true, title: "Training", ...options });
 }
@@ -192,28 +200,40 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
 }
 
+/** How long a chart waits for plotly.js to finish loading, in milliseconds. */
+const PLOTLY_WAIT_MS = 20000;
+
 /**
  * The HTML for a chart: a `<div>` and a script that draws it with
- * `window.Plotly`, waiting briefly for the library if it is still loading.
+ * `window.Plotly`, waiting for the library if it is still loading. Until the
+ * script runs (an untrusted notebook strips it) the `<div>` says how to see the chart.
  */
 export function chartHtml(figure: PlotlyFigure, divId?: string): string {
   const id = divId ?? `rnn-workbook-chart-${randomBytes(6).toString("hex")}`;
   const height = typeof figure.layout.height === "number" ? figure.layout.height : 400;
   return (
-    `<div id="${id}" class="rnn-workbook-chart" style="width:100%;min-height:${height}px"></div>\n` +
+    `<div id="${id}" class="rnn-workbook-chart" style="width:100%;min-height:${height}px">` +
+    `<p class="rnn-workbook-chart-note" style="color:#666;font-style:italic">${escapeText(chartText(figure))} ` +
+    `This interactive chart is drawn by a script: run the notebook, or trust it (File → Trust Notebook) to see it.</p></div>\n` +
     `<script type="text/javascript">(function () {\n` +
     `  var figure = ${scriptJson(figure)};\n` +
-    `  var tries = 0;\n` +
+    `  var started = Date.now();\n` +
     `  function draw() {\n` +
     `    var div = document.getElementById(${JSON.stringify(id)});\n` +
     `    if (!div) return;\n` +
-    `    if (window.Plotly) { window.Plotly.react(div, figure.data, figure.layout, { responsive: true, displaylogo: false }); return; }\n` +
-    `    if (++tries < 50) { setTimeout(draw, 100); return; }\n` +
-    `    div.textContent = "This chart needs plotly.js, which the notebook's first chart loads: run that cell again (or Run All).";\n` +
+    `    if (window.Plotly) { var note = div.querySelector(".rnn-workbook-chart-note"); if (note) note.remove(); window.Plotly.react(div, figure.data, figure.layout, { responsive: true, displaylogo: false }); return; }\n` +
+    `    if (Date.now() - started < ${PLOTLY_WAIT_MS}) { setTimeout(draw, 100); return; }\n` +
+    `    div.textContent = "This chart needs plotly.js, which the notebook loads with its first chart, and it is not on this page. " +\n` +
+    `      "Restart the kernel and run all cells (Kernel → Restart & Run All).";\n` +
     `  }\n` +
     `  draw();\n` +
     `})();</script>`
   );
+}
+
+/** Escapes text for HTML element content. */
+function escapeText(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /** A plain-text stand-in for a chart, for terminals and text exports. */
@@ -232,10 +252,19 @@ export function chartBundle(figure: PlotlyFigure): MimeBundle {
   };
 }
 
-/** The HTML output that loads plotly.js into the page (a script, nothing visible). */
+/**
+ * The HTML output that loads plotly.js into the page (a script, nothing visible).
+ * The library runs with `define`, `module` and `exports` hidden, so that it
+ * always sets `window.Plotly` — also under require.js (classic Notebook) or a
+ * CommonJS-like page, where a UMD bundle would otherwise register itself as a
+ * module and leave the charts waiting for `window.Plotly` forever.
+ */
 export function plotlyLibraryHtml(): string {
   const source = plotlyLibrarySource().replace(/<\/script/gi, "<\\/script");
-  return `<script type="text/javascript">/* plotly.js from the plotly.js-dist-min package, for the workbook's charts */\n${source}\n</script>`;
+  return (
+    `<script type="text/javascript">/* plotly.js from the plotly.js-dist-min package, for the workbook's charts */\n` +
+    `(function (define, module, exports) {\n${source}\n}).call(window);\n</script>`
+  );
 }
 
 /**

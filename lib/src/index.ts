@@ -23,6 +23,9 @@ export * from "./display";
 export * from "./charts";
 export * from "./checks";
 export * from "./data";
+export * from "./pipeline";
+export * from "./cells";
+export * from "./diagrams";
 
 // Start choosing the backend on import; `await ready()` waits for it. A failure
 // (e.g. an unknown RNN_WORKBOOK_BACKEND) is reported by `ready()`, not here.
