@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertFiniteNumber, assertKnownOptions, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, fail } from "./validate";
+import { patchUnstackGradient } from "./patches";
 
 /** A kernel initialiser object as TensorFlow.js creates it. */
 type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
@@ -205,6 +206,7 @@ export function buildRecurrentModel(options: RecurrentModelOptions): tf.Sequenti
   const denseActivation = o.denseActivation ?? "relu";
   assertOneOf("options.denseActivation", denseActivation, ACTIVATIONS);
 
+  patchUnstackGradient(); // stacked layers on one time step need it (TensorFlow.js issue #8255)
   const model = tf.sequential();
   model.add(tf.layers.inputLayer({ inputShape: [o.lookBack, o.numFeatures] })); // [samples, lookBack, numFeatures]
   let layerIndex = 0;
