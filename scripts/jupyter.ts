@@ -15,7 +15,7 @@ export const LOCAL_JUPYTER = path.join(REPO, ".jupyter");
 
 /** How to install Jupyter, for error messages. */
 export const INSTALL_JUPYTER =
-  "Install Jupyter: on Debian/Ubuntu `sudo apt-get install -y jupyter-nbconvert jupyter-notebook python3-ipykernel`, " +
+  "Install Jupyter: on Debian/Ubuntu `sudo apt-get install -y jupyter-nbconvert jupyter-notebook jupyter-nbformat python3-ipykernel`, " +
   "elsewhere `pip install jupyterlab nbconvert`.";
 
 /** The environment for Jupyter: this checkout's kernel first on JUPYTER_PATH. */

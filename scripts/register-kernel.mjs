@@ -85,7 +85,7 @@ function main() {
   if (jupyter.status !== 0) {
     console.log(
       "\nJupyter was not found (the workbook needs `jupyter nbconvert` and a notebook UI). Install it:\n" +
-        "  Debian/Ubuntu:  sudo apt-get install -y jupyter-nbconvert jupyter-notebook python3-ipykernel\n" +
+        "  Debian/Ubuntu:  sudo apt-get install -y jupyter-nbconvert jupyter-notebook jupyter-nbformat python3-ipykernel\n" +
         "  elsewhere:      pip install jupyterlab nbconvert\n" +
         "then run the workbook with: npm run workbook",
     );

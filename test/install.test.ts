@@ -72,7 +72,7 @@ test("without Jupyter, registering the kernel still succeeds and prints how to i
     });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /Jupyter was not found/);
-    assert.match(run.stdout, /apt-get install -y jupyter-nbconvert jupyter-notebook python3-ipykernel/);
+    assert.match(run.stdout, /apt-get install -y jupyter-nbconvert jupyter-notebook jupyter-nbformat python3-ipykernel/);
     assert.match(run.stdout, /pip install jupyterlab/);
     assert.ok(!existsSync(path.join(home, ".local")), "RNN_WORKBOOK_USER_KERNEL=0 leaves the user's folder alone");
   } finally {

@@ -72,7 +72,7 @@ function layoutFor(options: ChartOptions): Record<string, unknown> {
   return {
     title: options.title ? { text: options.title } : undefined,
     xaxis: { title: options.xTitle ? { text: options.xTitle } : undefined },
-    yaxis: { title: options.yTitle ? { text: options.yTitle } : undefined, type: options.logY ? "log" : undefined },
+    yaxis: { title: options.yTitle ? { text: options.yTitle } : undefined, type: options.logY ? "log" : undefined, exponentformat: "e" }, // 1e-4, not "100µ"
     height: options.height ?? 400,
     margin: { l: 60, r: 20, t: options.title ? 50 : 20, b: 50 },
   };
