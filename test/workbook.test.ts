@@ -35,6 +35,22 @@ test("npm run workbook executes every notebook, writes executed copies, HTML pag
   assert.ok(source.cells.every((c: { outputs?: unknown[] }) => !c.outputs || c.outputs.length === 0));
 });
 
+test("a second run prints the same numbers (every random choice is seeded)", { skip }, () => {
+  const first = JSON.parse(readFileSync(path.join(out, "summary.json"), "utf8"));
+  const againOut = path.join(REPO, "build", "test-workbook-again");
+  rmSync(againOut, { recursive: true, force: true });
+  try {
+    const again = runWorkbook(["--out", againOut, "--jobs", "2"]);
+    assert.equal(again.status, 0, again.stdout);
+    const second = JSON.parse(readFileSync(path.join(againOut, "summary.json"), "utf8"));
+    const numbers = (summary: { notebooks: { name: string; metrics: Record<string, unknown> }[] }) =>
+      summary.notebooks.map((n) => [n.name, Object.entries(n.metrics).filter(([k]) => !/seconds/i.test(k))]);
+    assert.deepEqual(numbers(second), numbers(first));
+  } finally {
+    rmSync(againOut, { recursive: true, force: true });
+  }
+});
+
 test("a subset runs by number, and an unknown name is a usage error", { skip }, () => {
   const bad = runWorkbook(["99", "--out", path.join(out, "subset")]);
   assert.equal(bad.status, 2);
