@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
-  barChart, chartBundle, chartHtml, lineChart, PLOTLY_MIME, plotlyLibraryHtml, predictionChart, showChart, trainingChart,
+  barChart, chartBundle, chartedEpochs, chartHtml, TRAINING_CHART_MAX_POINTS, lineChart, PLOTLY_MIME, plotlyLibraryHtml, predictionChart, showChart, trainingChart,
 } from "../lib/src/charts";
 
 test("a line chart holds one trace per series with default x", () => {
@@ -69,4 +69,16 @@ test("bad chart input is a clear error", () => {
   assert.throws(() => predictionChart([1, 2], { m: [1] }), /`predictions\["m"\]` to be 2 items/);
   assert.throws(() => barChart(["a"], {}), /Expected `groups`/);
   assert.throws(() => showChart({} as never), /Expected `figure` to be a Plotly figure/);
+});
+
+test("long trainings are thinned to a few hundred points, keeping the first and last epochs", () => {
+  assert.deepEqual(chartedEpochs(3), [0, 1, 2]);
+  const shown = chartedEpochs(1001);
+  assert.ok(shown.length <= TRAINING_CHART_MAX_POINTS + 1);
+  assert.equal(shown[0], 0);
+  assert.equal(shown[shown.length - 1], 1000);
+  const fig = trainingChart({ loss: Array.from({ length: 1001 }, (_, i) => 1 / (i + 1)), valLoss: Array.from({ length: 1001 }, () => 2) });
+  assert.equal(fig.data[0].x![fig.data[0].x!.length - 1], 1001);
+  assert.equal(fig.data[0].y.length, shown.length);
+  assert.equal(fig.data[1].y.length, shown.length);
 });

@@ -146,6 +146,22 @@ function chartedLoss(value: number): number {
   return Number.isFinite(value) && value !== 0 ? Number(value.toPrecision(4)) : value;
 }
 
+/** Most points a training chart draws per curve; longer trainings are thinned evenly. */
+export const TRAINING_CHART_MAX_POINTS = 250;
+
+/**
+ * The epochs a training chart draws: all of them up to
+ * {@link TRAINING_CHART_MAX_POINTS}, else every k-th one plus the last, so a
+ * long training stays a small output (the history itself keeps every epoch).
+ */
+export function chartedEpochs(count: number): number[] {
+  const step = Math.max(1, Math.ceil(count / TRAINING_CHART_MAX_POINTS));
+  const shown: number[] = [];
+  for (let i = 0; i < count; i += step) shown.push(i);
+  if (count > 0 && shown[shown.length - 1] !== count - 1) shown.push(count - 1);
+  return shown;
+}
+
 /**
  * Training (and validation) loss by epoch, log scale by default. The chart
  * carries each loss to 4 significant digits (the history keeps full precision).
@@ -155,10 +171,12 @@ export function trainingChart(history: LossCurves, options: ChartOptions = {}): 
   if (history === null || typeof history !== "object") fail("history", "a training history { loss, valLoss? }", history);
   if (!Array.isArray(history.loss)) fail("history.loss", "an array of losses, one per epoch", history.loss);
   if (history.valLoss !== undefined && !Array.isArray(history.valLoss)) fail("history.valLoss", "an array of validation losses, one per epoch", history.valLoss);
-  const epochs = history.loss.map((_, i) => i + 1);
-  const lines: NamedSeries[] = [{ name: "training loss", y: history.loss.map(chartedLoss), x: epochs }];
+  const shown = chartedEpochs(history.loss.length); // 0-based epoch indices drawn
+  const lines: NamedSeries[] = [{ name: "training loss", y: shown.map((i) => chartedLoss(history.loss[i])), x: shown.map((i) => i + 1) }];
   if (history.valLoss && history.valLoss.length > 0) {
-    lines.push({ name: "validation loss", y: history.valLoss.map(chartedLoss), x: epochs.slice(0, history.valLoss.length), dash: "dash" });
+    const valLoss = history.valLoss;
+    const shownVal = shown.filter((i) => i < valLoss.length);
+    lines.push({ name: "validation loss", y: shownVal.map((i) => chartedLoss(valLoss[i])), x: shownVal.map((i) => i + 1), dash: "dash" });
   }
   return lineChart(lines, { xTitle: "epoch", yTitle: "loss", logY: true, title: "Training", ...options });
 }

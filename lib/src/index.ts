@@ -26,6 +26,7 @@ export * from "./data";
 export * from "./pipeline";
 export * from "./cells";
 export * from "./diagrams";
+export * from "./experiments";
 
 // Start choosing the backend on import; `await ready()` waits for it. A failure
 // (e.g. an unknown RNN_WORKBOOK_BACKEND) is reported by `ready()`, not here.
