@@ -29,6 +29,9 @@ export function indexHtml(summary: WorkbookSummary): string {
     })
     .join("\n");
   const ok = summary.notebooks.filter((r) => r.status === "ok").length;
+  // The backend the notebooks report using (their "backend" metric); else what was requested.
+  const used = [...new Set(summary.notebooks.map((r) => r.metrics.backend).filter((b): b is string => typeof b === "string"))];
+  const backend = used.length > 0 ? used.join(", ") : `${summary.backend} (requested)`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -45,7 +48,7 @@ pre.error { white-space: pre-wrap; font-size: .8rem; color: #b00020; }
 </head>
 <body>
 <h1>RNN workbook</h1>
-<p>${ok} of ${summary.notebooks.length} notebooks executed successfully on ${escapeHtml(summary.started.slice(0, 10))} (backend: ${escapeHtml(summary.backend)}).</p>
+<p>${ok} of ${summary.notebooks.length} notebooks executed successfully on ${escapeHtml(summary.started.slice(0, 10))} (TensorFlow.js backend: ${escapeHtml(backend)}).</p>
 <table id="notebooks">
 <thead><tr><th>notebook</th><th>status</th><th>seconds</th><th>key metrics</th></tr></thead>
 <tbody>
