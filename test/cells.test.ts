@@ -18,16 +18,8 @@ import {
   splitLstmWeights,
 } from "../lib/src/cells";
 import { createRng, uniform } from "../lib/src/random";
-import { WorkbookInputError } from "../lib/src/validate";
+import { throwsInput } from "./assertions";
 
-/** Asserts that `f` throws a WorkbookInputError whose message contains every fragment. */
-function throwsInput(f: () => unknown, ...fragments: string[]): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof WorkbookInputError, `expected a WorkbookInputError, got ${String(e)}`);
-    for (const fragment of fragments) assert.ok(e.message.includes(fragment), `"${e.message}" lacks "${fragment}"`);
-    return true;
-  });
-}
 
 /** Largest absolute difference between two nested arrays of the same shape. */
 function maxDiff(a: unknown, b: unknown): number {

@@ -1,16 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { recurrentShapesSvg, RECURRENT_SHAPES, SHAPE_LAYOUTS, showSvg } from "../lib/src/diagrams";
-import { WorkbookInputError } from "../lib/src/validate";
+import { throwsInput } from "./assertions";
 
-/** Asserts that `f` throws a WorkbookInputError whose message contains every fragment. */
-function throwsInput(f: () => unknown, ...fragments: string[]): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof WorkbookInputError, `expected a WorkbookInputError, got ${String(e)}`);
-    for (const fragment of fragments) assert.ok(e.message.includes(fragment), `"${e.message}" lacks "${fragment}"`);
-    return true;
-  });
-}
 
 /** Checks that every opened tag is closed in order (a small well-formedness test). */
 function assertBalanced(svg: string): void {

@@ -6,17 +6,10 @@ import { nextStepMultiOutput, sumOfThree, twoFeatureSum } from "../lib/src/gener
 import { buildDenseModel, buildRecurrentModel } from "../lib/src/models";
 import { MinMaxScaler, StandardScaler } from "../lib/src/scalers";
 import { WorkbookInputError } from "../lib/src/validate";
+import { throwsInput } from "./assertions";
 
 tf.setBackend("cpu");
 
-/** Asserts that `f` throws a WorkbookInputError whose message contains every fragment. */
-function throwsInput(f: () => unknown, ...fragments: string[]): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof WorkbookInputError, `expected a WorkbookInputError, got ${String(e)}`);
-    for (const fragment of fragments) assert.ok(e.message.includes(fragment), `"${e.message}" lacks "${fragment}"`);
-    return true;
-  });
-}
 
 /** Like {@link throwsInput}, for promises. */
 async function rejectsInput(promise: Promise<unknown>, ...fragments: string[]): Promise<void> {

@@ -9,16 +9,8 @@ import {
   toSequenceData,
   twoFeatureSum,
 } from "../lib/src/generators";
-import { WorkbookInputError } from "../lib/src/validate";
+import { throwsInput } from "./assertions";
 
-/** Asserts that `f` throws a WorkbookInputError whose message contains every fragment. */
-function throwsInput(f: () => unknown, ...fragments: string[]): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof WorkbookInputError, `expected a WorkbookInputError, got ${String(e)}`);
-    for (const fragment of fragments) assert.ok(e.message.includes(fragment), `"${e.message}" lacks "${fragment}"`);
-    return true;
-  });
-}
 
 test("linearOneToOne: notebook 02, X = 1..20, Y = 15·X", () => {
   const d = linearOneToOne();

@@ -11,16 +11,8 @@ import {
   seasonalNaiveForecast,
 } from "../lib/src/metrics";
 import { makeWindows, splitChronological } from "../lib/src/windows";
-import { WorkbookInputError } from "../lib/src/validate";
+import { throwsInput } from "./assertions";
 
-/** Asserts that `f` throws a WorkbookInputError whose message contains every fragment. */
-function throwsInput(f: () => unknown, ...fragments: string[]): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof WorkbookInputError, `expected a WorkbookInputError, got ${String(e)}`);
-    for (const fragment of fragments) assert.ok(e.message.includes(fragment), `"${e.message}" lacks "${fragment}"`);
-    return true;
-  });
-}
 
 // errors 1, −2, 3, 0 → squared 1, 4, 9, 0; absolute 1, 2, 3, 0
 const yTrue = [10, 20, 30, 40];

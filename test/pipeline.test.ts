@@ -13,31 +13,11 @@ import { linearOneToOne, productFeatures } from "../lib/src/generators";
 import { buildDenseModel } from "../lib/src/models";
 import { fit } from "../lib/src/training";
 import { lineChart } from "../lib/src/charts";
-import { WorkbookInputError } from "../lib/src/validate";
+import { throwsInput, close } from "./assertions";
 
 tf.setBackend("cpu");
 
-/** Asserts that `f` throws a WorkbookInputError whose message contains every fragment. */
-function throwsInput(f: () => unknown, ...fragments: string[]): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof WorkbookInputError, `expected a WorkbookInputError, got ${String(e)}`);
-    for (const fragment of fragments) assert.ok(e.message.includes(fragment), `"${e.message}" lacks "${fragment}"`);
-    return true;
-  });
-}
 
-/** Asserts two nested arrays of numbers agree to `tolerance` (relative to the size of the value). */
-function close(actual: unknown, expected: unknown, tolerance = 1e-9, path = "value"): void {
-  if (Array.isArray(expected)) {
-    assert.ok(Array.isArray(actual), `${path} is not an array`);
-    assert.equal(actual.length, expected.length, `${path} length`);
-    expected.forEach((e, i) => close(actual[i], e, tolerance, `${path}[${i}]`));
-    return;
-  }
-  const a = actual as number;
-  const e = expected as number;
-  assert.ok(Math.abs(a - e) <= tolerance * Math.max(1, Math.abs(e)), `${path}: ${a} vs ${e}`);
-}
 
 test("default pipeline: min-max to [0, 1] fitted on the given rows, no transform", () => {
   const data = linearOneToOne(); // X = 1..20, Y = 15·X

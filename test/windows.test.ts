@@ -4,16 +4,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { countWindows, makeWindows, splitChronological, splitSeries, targetRowIndices } from "../lib/src/windows";
 import { sumOfThree } from "../lib/src/generators";
-import { WorkbookInputError } from "../lib/src/validate";
+import { throwsInput } from "./assertions";
 
-/** Asserts that `f` throws a WorkbookInputError whose message contains every fragment. */
-function throwsInput(f: () => unknown, ...fragments: string[]): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof WorkbookInputError, `expected a WorkbookInputError, got ${String(e)}`);
-    for (const fragment of fragments) assert.ok(e.message.includes(fragment), `"${e.message}" lacks "${fragment}"`);
-    return true;
-  });
-}
 
 /** 10, 11, …: easy to read back from a window. */
 const series = Array.from({ length: 10 }, (_, i) => 10 + i);
