@@ -82,3 +82,10 @@ test("long trainings are thinned to a few hundred points, keeping the first and 
   assert.equal(fig.data[0].y.length, shown.length);
   assert.equal(fig.data[1].y.length, shown.length);
 });
+
+test("display helpers reject what they cannot show", async () => {
+  const { displayBundle, showMarkdown, showHtml } = await import("../lib/src/display");
+  assert.throws(() => displayBundle({}), /Expected `bundle` to be an object of MIME type → content/);
+  assert.throws(() => showMarkdown(42 as never), /Expected `markdown` to be a string of Markdown, but got 42/);
+  assert.throws(() => showHtml("<b>x</b>", undefined as never), /Expected `text` to be a plain-text alternative/);
+});

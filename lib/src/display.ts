@@ -9,6 +9,7 @@
  * peer dependency: the lib must use the very copy the kernel loaded.
  */
 import { randomBytes } from "crypto";
+import { fail } from "./validate";
 
 /** A MIME bundle: MIME type → content (strings, or JSON for `+json` types). */
 export type MimeBundle = Record<string, unknown>;
@@ -45,6 +46,9 @@ export interface DisplayHandle {
  * `text/plain` part (if any) to stdout.
  */
 export function displayBundle(bundle: MimeBundle): void {
+  if (bundle === null || typeof bundle !== "object" || Array.isArray(bundle) || Object.keys(bundle).length === 0) {
+    fail("bundle", 'an object of MIME type → content, e.g. { "text/plain": "hello" }', bundle);
+  }
   const write = writer();
   if (write === null) {
     if (typeof bundle["text/plain"] === "string") console.log(bundle["text/plain"]);
@@ -69,10 +73,13 @@ export function newDisplayHandle(): DisplayHandle {
 
 /** Shows Markdown (with a plain-text copy for terminals and text exports). */
 export function showMarkdown(markdown: string): void {
+  if (typeof markdown !== "string") fail("markdown", "a string of Markdown", markdown);
   displayBundle({ "text/markdown": markdown, "text/plain": markdown });
 }
 
 /** Shows an HTML fragment with a plain-text alternative. */
 export function showHtml(html: string, text: string): void {
+  if (typeof html !== "string") fail("html", "a string of HTML", html);
+  if (typeof text !== "string") fail("text", "a plain-text alternative (a string)", text);
   displayBundle({ "text/html": html, "text/plain": text });
 }

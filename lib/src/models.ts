@@ -153,6 +153,7 @@ export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Opt
 
 /** Compiles `model` with the given optimizer, learning rate, loss and metrics. */
 export function compileModel(model: tf.LayersModel, options: CompileOptions = {}): tf.LayersModel {
+  if (!(model instanceof tf.LayersModel)) fail("model", "a TensorFlow.js LayersModel (e.g. from buildRecurrentModel)", model);
   const optimizer = options.optimizer ?? "adam";
   assertOneOf("options.optimizer", optimizer, OPTIMIZERS);
   const loss = options.loss ?? "meanSquaredError";
