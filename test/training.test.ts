@@ -84,3 +84,11 @@ test("predict validates its input and returns [samples][outputs]", () => {
   assert.equal(out[0].length, 1);
   assert.throws(() => predict(m, [] as never), /Expected `x` to be a non-empty 3-D array/);
 });
+
+test("trainingRowCount applies Keras's validation rule and rejects empty sides", async () => {
+  const { trainingRowCount } = await import("../lib/src/training");
+  assert.equal(trainingRowCount(15, 0.2), 12);
+  assert.equal(trainingRowCount(20, 0.2), 16);
+  assert.throws(() => trainingRowCount(3, 0.2), /leaves at least one sample on each side of 3 samples/);
+  assert.throws(() => trainingRowCount(10, 1), /strictly between 0 and 1/);
+});

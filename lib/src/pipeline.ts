@@ -13,11 +13,10 @@ import * as tf from "@tensorflow/tfjs";
 import { PlotlyFigure } from "./charts";
 import { SequenceData, toSequenceData } from "./generators";
 import { ColumnScaler, MinMaxScaler } from "./scalers";
-import { predict } from "./training";
+import { predict, trainingRowCount } from "./training";
 import {
   assert3D,
   assertFiniteNumber,
-  assertFraction,
   assertKnownOptions,
   assertMatrix,
   assertOneOf,
@@ -253,12 +252,7 @@ export function splitForValidation(data: SequenceData, validationSplit: number):
   const [samples] = assert3D("data.x", data.x);
   const [targetRows] = assertMatrix("data.y", data.y);
   assertSameLength("data.x", samples, "data.y", targetRows);
-  assertFraction("validationSplit", validationSplit, "E.g. 0.2 holds out the last 20 % of the rows.");
-  const held = Math.floor(samples * validationSplit);
-  if (held < 1 || held >= samples) {
-    fail("validationSplit", `a fraction that leaves at least one sample on each side of ${samples} samples`, validationSplit);
-  }
-  const trainCount = samples - held;
+  const trainCount = trainingRowCount(samples, validationSplit); // the rows `fit` trains on
   return {
     train: toSequenceData(data.x.slice(0, trainCount), data.y.slice(0, trainCount)),
     validation: toSequenceData(data.x.slice(trainCount), data.y.slice(trainCount)),

@@ -97,6 +97,21 @@ function toTargetTensor(name: string, y: Targets): tf.Tensor {
   return tf.tensor2d(y, shape); // [samples, outputs]
 }
 
+/**
+ * How many of `samples` rows stay for training when the last
+ * ⌊samples · validationSplit⌋ are held out (Keras's rule); both sides must be non-empty.
+ * Introduced in notebook 02 (one-to-one).
+ */
+export function trainingRowCount(samples: number, validationSplit: number, name = "validationSplit"): number {
+  assertPositiveInteger("samples", samples);
+  assertFraction(name, validationSplit, "E.g. 0.2 holds out the last 20 % of the rows.");
+  const held = Math.floor(samples * validationSplit);
+  if (held < 1 || held >= samples) {
+    fail(name, `a fraction that leaves at least one sample on each side of ${samples} samples`, validationSplit);
+  }
+  return samples - held;
+}
+
 /** Formats a loss value compactly. */
 function formatLoss(v: number): string {
   return Math.abs(v) >= 0.01 && Math.abs(v) < 10000 ? v.toFixed(4) : v.toExponential(3);
@@ -147,13 +162,7 @@ export async function fit(model: tf.LayersModel, x: Inputs, y: Targets, options:
 
     let validation: [tf.Tensor, tf.Tensor] | undefined;
     if (options.validationSplit !== undefined) {
-      assertFraction("options.validationSplit", options.validationSplit);
-      const total = xs.shape[0];
-      const held = Math.floor(total * options.validationSplit);
-      if (held < 1 || held >= total) {
-        fail("options.validationSplit", `a fraction that leaves at least one sample on each side of ${total} samples`, options.validationSplit);
-      }
-      const trainCount = total - held;
+      const trainCount = trainingRowCount(xs.shape[0], options.validationSplit, "options.validationSplit");
       validation = [own(xs.slice(trainCount), null), own(ys.slice(trainCount), null)];
       xs = own(xs.slice(0, trainCount), null);
       ys = own(ys.slice(0, trainCount), null);
