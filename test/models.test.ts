@@ -73,3 +73,16 @@ test("bad options name the option, the expected and the received value", () => {
   assert.throws(() => buildDenseModel({ lookBack: 3, numFeatures: 1, activation: "swish" as never }), /`options.activation`.*"swish"/);
   assert.throws(() => buildRecurrentModel(undefined as never), /Expected `options` to be an object such as buildRecurrentModel/);
 });
+
+// (An LSTM layer leaves 4 small tensors behind: TensorFlow.js's unitForgetBias initialiser
+// does not dispose its intermediate pieces. GRU has no such initialiser.)
+test("disposing a trained model frees its weights and its optimizer's state", async () => {
+  const before = tf.memory().numTensors;
+  const model = buildRecurrentModel({ cell: "gru", units: 4, lookBack: 3, numFeatures: 1 });
+  const x = tf.ones([4, 3, 1]);
+  const y = tf.ones([4, 1]);
+  await model.fit(x, y, { epochs: 2, batchSize: 2, verbose: 0 });
+  tf.dispose([x, y]);
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});

@@ -161,6 +161,9 @@ export function compileModel(model: tf.LayersModel, options: CompileOptions = {}
   const learningRate = options.learningRate ?? 0.001;
   assertFiniteNumber("options.learningRate", learningRate);
   model.compile({ optimizer: makeOptimizer(optimizer, learningRate), loss, metrics: options.metrics ?? [] });
+  // The optimizer was made here for this model alone: let model.dispose() free its state too,
+  // as TensorFlow.js does for optimizers it creates from a name.
+  (model as unknown as { isOptimizerOwned: boolean }).isOptimizerOwned = true;
   return model;
 }
 
