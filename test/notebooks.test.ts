@@ -39,6 +39,9 @@ for (const name of notebooks) {
     const number = name.slice(0, 2);
     assert.match(source(nb.cells[0]), new RegExp(`^# ${number} · `), "opens with its number and title");
     assert.match(markdown, /What you will learn/);
+    assert.match(markdown, /^## Setup/m);
+    assert.match(markdown, /^##+ .*Evaluation/m);
+    assert.match(markdown, /^## Comparison with the seed's results?$/m);
     assert.match(markdown, /^## Summary/m);
     assert.match(code, /from "rnn-workbook"/);
     assert.doesNotMatch(code, /from "\.\.?\/|require\("\.\.?\//, "no relative imports: tslab resolves the lib by package name");
