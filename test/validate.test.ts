@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { assert3D, assertMatrix, assertSeries, describeValue, fail, WorkbookInputError } from "../lib/src/validate";
+import { assert3D, assertIndex, assertMatrix, assertSeries, describeValue, fail, WorkbookInputError } from "../lib/src/validate";
 import { createRng, shuffledIndices, uniform } from "../lib/src/random";
 
 test("errors name the argument, the expectation, the value and the fix", () => {
@@ -40,4 +40,11 @@ test("the seeded generator repeats itself and stays in [0, 1)", () => {
   assert.deepEqual([...order].sort((p, q) => p - q), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.deepEqual(order, shuffledIndices(10, createRng(3)));
   assert.throws(() => createRng(-1), /Expected `seed` to be a non-negative integer, but got -1/);
+});
+
+test("index checks name the valid range", () => {
+  assertIndex("column", 1, 2, "column");
+  assert.throws(() => assertIndex("column", 2, 2, "column", "Fix."), /Expected `column` to be a column index from 0 to 1, but got 2\. Fix\./);
+  assert.throws(() => assertIndex("column", -1, 2, "column"), /but got -1/);
+  assert.throws(() => assertIndex("column", 0.5, 2, "column"), /but got 0.5/);
 });

@@ -7,6 +7,7 @@
  */
 import {
   assert3D,
+  assertIndex,
   assertMatrix,
   assertNonNegativeInteger,
   assertPositiveInteger,
@@ -89,15 +90,8 @@ export function allMetrics(yTrue: MetricValues, yPred: MetricValues): MetricRepo
  */
 export function lastValueForecast(x: number[][][], featureColumn = 0): number[] {
   const [, lookBack, numFeatures] = assert3D("x", x);
-  assertNonNegativeInteger("featureColumn", featureColumn);
-  if (featureColumn >= numFeatures) {
-    fail(
-      "featureColumn",
-      `a feature index from 0 to ${numFeatures - 1}`,
-      featureColumn,
-      `The windows have ${numFeatures} feature${numFeatures === 1 ? "" : "s"}.`,
-    );
-  }
+  assertIndex("featureColumn", featureColumn, numFeatures, "feature", `The windows have ${numFeatures} feature${numFeatures === 1 ? "" : "s"}.`);
+
   return x.map((window) => window[lookBack - 1][featureColumn]); // [samples]
 }
 

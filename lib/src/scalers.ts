@@ -20,9 +20,9 @@
  */
 import {
   assert3D,
+  assertIndex,
   assertFiniteNumber,
   assertMatrix,
-  assertNonNegativeInteger,
   assertSeries,
   described,
   describeValue,
@@ -175,15 +175,7 @@ export abstract class ColumnScaler {
         "With several columns, say which one the values belong to.",
       );
     }
-    assertNonNegativeInteger("column", column);
-    if (column >= n) {
-      fail(
-        "column",
-        `a column index from 0 to ${n - 1}`,
-        column,
-        `The scaler was fitted on ${n} column${n === 1 ? "" : "s"}.`,
-      );
-    }
+    assertIndex("column", column, n, "column", `The scaler was fitted on ${n} column${n === 1 ? "" : "s"}.`);
     return column;
   }
 }

@@ -82,6 +82,16 @@ export function assertNonNegativeInteger(name: string, value: unknown, fix?: str
   }
 }
 
+/**
+ * Checks that `value` indexes one of `count` items (an integer from 0 to count − 1).
+ * @param what what is indexed, e.g. "column" or "feature", for the message.
+ */
+export function assertIndex(name: string, value: unknown, count: number, what: string, fix?: string): asserts value is number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value >= count) {
+    fail(name, `a ${what} index from 0 to ${count - 1}`, value, fix);
+  }
+}
+
 /** Checks that `value` is a number strictly between 0 and 1. */
 export function assertFraction(name: string, value: unknown, fix?: string): asserts value is number {
   if (typeof value !== "number" || !(value > 0 && value < 1)) fail(name, "a fraction strictly between 0 and 1", value, fix);

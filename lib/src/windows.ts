@@ -15,6 +15,7 @@ import {
   describeValue,
   fail,
   assertKnownOptions,
+  assertIndex,
 } from "./validate";
 
 /** Options saying where the windows of a series start and end. */
@@ -160,9 +161,7 @@ function readColumns(name: string, value: unknown, columns: number): number[] {
   const fix = `Column indices count from 0; this series has ${columns} column${columns === 1 ? "" : "s"} (0..${columns - 1}).`;
   if (!Array.isArray(value) || value.length === 0) fail(name, "a non-empty array of column indices", value, fix);
   value.forEach((c, i) => {
-    if (typeof c !== "number" || !Number.isInteger(c) || c < 0 || c >= columns) {
-      fail(`${name}[${i}]`, `a column index from 0 to ${columns - 1}`, c, fix);
-    }
+    assertIndex(`${name}[${i}]`, c, columns, "column", fix);
     if (value.indexOf(c) !== i) fail(`${name}[${i}]`, "a column index not listed before", c, "List each column once.");
   });
   return value as number[];
