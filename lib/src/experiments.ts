@@ -10,9 +10,9 @@ import { PlotlyFigure, PlotlyTrace, ChartOptions } from "./charts";
 import { distance, Value } from "./checks";
 import { SequenceData, toSequenceData } from "./generators";
 import { RecurrentModelOptions } from "./models";
-import { ScalingPipeline, splitForValidation } from "./pipeline";
+import { ScalingPipeline } from "./pipeline";
 import { MinMaxScaler, StandardScaler } from "./scalers";
-import { fit, FitOptions, TrainingHistory } from "./training";
+import { fit, FitOptions, trainingRowCount, TrainingHistory } from "./training";
 import {
   assert3D,
   assertFiniteNumber,
@@ -134,7 +134,7 @@ export async function trainAndAnswer(
   }
 
   const targets = target === "change" ? changesFromLastStep(data.x, data.y) : data.y; // [samples, outputs]
-  const trainRows = options.fit.validationSplit === undefined ? samples : splitForValidation(data, options.fit.validationSplit).train.xShape[0];
+  const trainRows = options.fit.validationSplit === undefined ? samples : trainingRowCount(samples, options.fit.validationSplit, "options.fit.validationSplit"); // the rows `fit` trains on
   const makeScaler = () => (scaler === "standard" ? new StandardScaler() : new MinMaxScaler({ featureRange: options.featureRange }));
   const pipeline = new ScalingPipeline({ inputScaler: makeScaler(), targetScaler: makeScaler() }).fit(
     data.x.slice(0, trainRows),
