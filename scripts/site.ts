@@ -12,8 +12,8 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-/** Formats a metric value. */
-function metric(value: number | string): string {
+/** Formats a metric value for the index page and the main job's table. */
+export function formatMetric(value: number | string): string {
   if (typeof value === "string") return value;
   return Number.isInteger(value) ? String(value) : Number(value.toPrecision(5)).toString();
 }
@@ -23,7 +23,7 @@ export function indexHtml(summary: WorkbookSummary): string {
   const rows = summary.notebooks
     .map((r) => {
       const title = r.status === "ok" ? `<a href="${encodeURIComponent(r.name)}.html">${escapeHtml(r.name)}</a>` : escapeHtml(r.name);
-      const metrics = Object.entries(r.metrics).map(([k, v]) => `${escapeHtml(k)} = ${escapeHtml(metric(v))}`).join("<br>");
+      const metrics = Object.entries(r.metrics).map(([k, v]) => `${escapeHtml(k)} = ${escapeHtml(formatMetric(v))}`).join("<br>");
       const error = r.error ? `<pre class="error">${escapeHtml(r.error)}</pre>` : "";
       return `<tr class="${r.status}"><td>${title}</td><td>${r.status}</td><td>${r.seconds.toFixed(1)}</td><td>${metrics}${error}</td></tr>`;
     })

@@ -14,15 +14,14 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "fs";
 import * as path from "path";
 import { checkJupyter, jupyterEnv, NOTEBOOKS_DIR, REPO, run } from "./jupyter";
-import { writeSite } from "./site";
+import { METRICS_MIME } from "../lib/src/checks";
+import { formatMetric, writeSite } from "./site";
 import { budgetProblems } from "./budget";
 import { trustNotebook } from "./trust";
 
 /** The HTML template of the site's pages: nbconvert's lab template without scripts from elsewhere. */
 const HTML_TEMPLATE = path.join(__dirname, "nbconvert", "workbook.html.j2");
 
-/** The MIME type under which notebooks report metrics (see lib/src/checks.ts). */
-const METRICS_MIME = "application/vnd.rnn-workbook.metrics+json";
 
 /** One notebook's outcome. */
 export interface NotebookResult {
@@ -193,11 +192,6 @@ async function runNotebook(source: string, options: Options, env: NodeJS.Process
   return result;
 }
 
-/** Formats a metric for the table. */
-function showMetric(value: number | string): string {
-  if (typeof value === "string") return value;
-  return Number.isInteger(value) ? String(value) : Number(value.toPrecision(5)).toString();
-}
 
 /** Prints the summary table. */
 function printTable(results: NotebookResult[]): void {
@@ -205,7 +199,7 @@ function printTable(results: NotebookResult[]): void {
     r.name,
     r.status,
     r.seconds.toFixed(1),
-    Object.entries(r.metrics).map(([k, v]) => `${k}=${showMetric(v)}`).join(", "),
+    Object.entries(r.metrics).map(([k, v]) => `${k}=${formatMetric(v)}`).join(", "),
   ]);
   const header = ["notebook", "status", "seconds", "key metrics"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i < 3 ? r[i].length : 0))));
