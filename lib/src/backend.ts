@@ -7,6 +7,7 @@
  * only `@tensorflow/tfjs`.
  */
 import * as tf from "@tensorflow/tfjs";
+import { patchWasmUnsortedSegmentSum } from "./patches";
 import { assertOneOf, described, fail } from "./validate";
 
 /** Backends the workbook can run on, fastest first. */
@@ -75,6 +76,7 @@ function loadNative(): { ok: boolean; reason: string } {
 function loadWasm(): { ok: boolean; reason: string } {
   try {
     require("@tensorflow/tfjs-backend-wasm");
+    patchWasmUnsortedSegmentSum(); // a kernel the Embedding layer's gradient needs (see patches.ts)
     return { ok: true, reason: "WebAssembly backend from @tensorflow/tfjs-backend-wasm" };
   } catch (error) {
     return { ok: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${(error as Error).message.split("\n")[0]}` };

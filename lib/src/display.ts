@@ -83,3 +83,87 @@ export function showHtml(html: string, text: string): void {
   if (typeof text !== "string") fail("text", "a plain-text alternative (a string)", text);
   displayBundle({ "text/html": html, "text/plain": text });
 }
+
+/** The parts of a danfo DataFrame (or any table like it) that {@link showDataFrame} reads. */
+export interface DataFrameLike {
+  /** Column names. */
+  columns: string[];
+  /** Rows of cell values, one array per row (a one-column frame may give plain values). */
+  values: unknown[];
+  /** Row labels. */
+  index: Array<string | number>;
+}
+
+/** Options of {@link showDataFrame} and {@link dataFrameHtml}. */
+export interface ShowDataFrameOptions {
+  /** Significant digits of non-integer numbers. Default: 5. */
+  digits?: number;
+  /** A caption shown above the table. Default: none. */
+  caption?: string;
+  /** Show the row labels as a first column. Default: false (a fresh danfo frame's labels are just 0, 1, 2, …). */
+  showIndex?: boolean;
+  /** Rows shown at most; the rest are summarised in one line. Default: 50. */
+  maxRows?: number;
+}
+
+/** Renders one table cell: integers as they are, other numbers to `digits` significant digits. */
+export function formatCell(value: unknown, digits = 5): string {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value) || Number.isInteger(value)) return String(value);
+    return Math.abs(value) >= 10 ** digits ? value.toFixed(0) : String(Number(value.toPrecision(digits)));
+  }
+  return value === null || value === undefined ? "" : String(value);
+}
+
+/** Escapes text for HTML. */
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** Validates a DataFrame-like table and its options; returns header and formatted rows. */
+function tableCells(df: DataFrameLike, options: ShowDataFrameOptions): { header: string[]; rows: string[][]; hidden: number; numeric: boolean[] } {
+  if (df === null || typeof df !== "object" || !Array.isArray(df.columns) || !Array.isArray(df.values) || !Array.isArray(df.index)) {
+    fail("df", "a danfo DataFrame (an object with `columns`, `values` and `index`)", df, 'Make one with `new dfd.DataFrame({ a: [1, 2] })` or the lib\'s loaders.');
+  }
+  const digits = options.digits ?? 5;
+  if (!Number.isInteger(digits) || digits < 1 || digits > 21) fail("options.digits", "an integer from 1 to 21", options.digits);
+  const maxRows = options.maxRows ?? 50;
+  if (!Number.isInteger(maxRows) || maxRows < 1) fail("options.maxRows", "a positive integer", options.maxRows);
+  const showIndex = options.showIndex ?? false;
+  const asRow = (row: unknown) => (Array.isArray(row) ? row : [row]);
+  const shown = df.values.slice(0, maxRows).map(asRow);
+  const numeric = df.columns.map((_, c) => shown.length > 0 && shown.every((row) => typeof row[c] === "number"));
+  const rows = shown.map((row, r) => [...(showIndex ? [String(df.index[r])] : []), ...row.map((v) => formatCell(v, digits))]);
+  const header = [...(showIndex ? [""] : []), ...df.columns];
+  return { header, rows, hidden: df.values.length - shown.length, numeric: [...(showIndex ? [false] : []), ...numeric] };
+}
+
+/** The HTML table {@link showDataFrame} shows: numbers right-aligned, a caption, no scripts or styles from outside. */
+export function dataFrameHtml(df: DataFrameLike, options: ShowDataFrameOptions = {}): string {
+  const { header, rows, hidden, numeric } = tableCells(df, options);
+  const align = (c: number) => (numeric[c] ? ' style="text-align:right"' : ' style="text-align:left"');
+  const caption = options.caption === undefined ? "" : `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(options.caption)}</caption>`;
+  const head = `<thead><tr>${header.map((h, c) => `<th${align(c)}>${escapeHtml(h)}</th>`).join("")}</tr></thead>`;
+  const body = `<tbody>${rows.map((row) => `<tr>${row.map((v, c) => `<td${align(c)}>${escapeHtml(v)}</td>`).join("")}</tr>`).join("")}</tbody>`;
+  const more = hidden > 0 ? `<p>… ${hidden} more row${hidden === 1 ? "" : "s"}</p>` : "";
+  return `<table class="rnn-workbook-table">${caption}${head}${body}</table>${more}`;
+}
+
+/** The plain-text table: columns padded to line up (numbers to the right). */
+export function dataFrameText(df: DataFrameLike, options: ShowDataFrameOptions = {}): string {
+  const { header, rows, hidden, numeric } = tableCells(df, options);
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
+  const line = (cells: string[]) => cells.map((v, c) => (numeric[c] ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join("  ").trimEnd();
+  const lines = [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
+  if (hidden > 0) lines.push(`… ${hidden} more row${hidden === 1 ? "" : "s"}`);
+  return (options.caption === undefined ? "" : options.caption + "\n") + lines.join("\n");
+}
+
+/**
+ * Shows a danfo DataFrame as a readable HTML table (with a plain-text copy for
+ * terminals and text exports). danfo's own `print()` writes a box-drawn table
+ * to stdout, which wraps badly in a notebook. Introduced in notebook 05 (car sales).
+ */
+export function showDataFrame(df: DataFrameLike, options: ShowDataFrameOptions = {}): void {
+  displayBundle({ "text/html": dataFrameHtml(df, options), "text/plain": dataFrameText(df, options) });
+}
