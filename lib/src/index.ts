@@ -28,6 +28,7 @@ export * from "./cells";
 export * from "./diagrams";
 export * from "./experiments";
 export * from "./tables";
+export * from "./transforms";
 
 // Start choosing the backend on import; `await ready()` waits for it. A failure
 // (e.g. an unknown RNN_WORKBOOK_BACKEND) is reported by `ready()`, not here.
