@@ -115,7 +115,7 @@ function checkIds(name: string, ids: unknown, vocabularySize: number, minLength:
   for (let i = 0; i < list.length; i++) {
     const id = list[i];
     if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id >= vocabularySize) {
-      fail(`${name}[${i}]`, `a character id from 0 to ${vocabularySize - 1}`, id);
+      fail(`${name}[${i}]`, Number.isFinite(vocabularySize) ? `a character id from 0 to ${vocabularySize - 1}` : "a character id (an integer ≥ 0)", id);
     }
     out[i] = id;
   }
@@ -159,7 +159,7 @@ export function makeTextSequences(ids: ArrayLike<number>, options: TextSequenceO
   assertPositiveInteger("options.lookBack", options.lookBack, "It is the number of characters per sequence.");
   const stride = options.stride ?? options.lookBack;
   assertPositiveInteger("options.stride", stride);
-  const list = checkIds("ids", ids, Number.MAX_SAFE_INTEGER, options.lookBack + 1);
+  const list = checkIds("ids", ids, Infinity, options.lookBack + 1);
   const samples = countTextSequences(list.length, options.lookBack, stride);
   const x: number[][] = [];
   const y: number[][] = [];

@@ -28,7 +28,10 @@ export const PROGRESS_MODES = ["auto", "chart", "text", "none"] as const;
 /** One of {@link PROGRESS_MODES}: `auto` is a live chart in a notebook and text lines in a terminal. */
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
 
-/** Inputs as nested arrays `[samples][timesteps][features]` or a rank-3 tensor. */
+/**
+ * Inputs as nested arrays `[samples][timesteps][features]` or a rank-3 tensor;
+ * for a model that starts with an Embedding, a rank-2 tensor of ids `[samples, timesteps]`.
+ */
 export type Inputs = number[][][] | tf.Tensor;
 /** Targets as nested arrays `[samples][outputs]` or a tensor. */
 export type Targets = number[][] | tf.Tensor;
