@@ -208,6 +208,7 @@ test("generateText bad input", async () => {
   const fixed = buildLanguageModel({ vocabularySize: vocabulary.size, units: 4, lookBack: 6, cell: "gru" });
   throwsInput(() => generateText(fixed, vocabulary, { prompt: "a", lookBack: 5 }), "options.lookBack", /input length 6/);
   assert.equal(Array.from(generateText(fixed, vocabulary, { prompt: "abcabcabc", length: 3 })).length, 3, "a fixed-length model reads its own lookBack");
+  throwsInput(() => generateText(fixed, vocabulary, { prompt: "abc" }), "options.prompt", /at least 6 characters/);
   model.dispose();
   fixed.dispose();
 });

@@ -376,6 +376,9 @@ export function generateText(model: tf.LayersModel, vocabulary: CharVocabulary, 
   if (modelLength != null && lookBack !== modelLength) {
     fail("options.lookBack", `the model's input length ${modelLength}`, lookBack, "Leave it out to use the model's own.");
   }
+  if (modelLength != null && Array.from(options.prompt).length < modelLength) {
+    fail("options.prompt", `at least ${modelLength} characters, the input length the model was built for`, options.prompt, "Use a longer prompt, or build the model without lookBack so it reads any length.");
+  }
   const outputSize = (model.outputs[0].shape as number[])[2];
   if (outputSize !== vocabulary.size) {
     fail("vocabulary", `a vocabulary of ${outputSize} characters, the width of the model's softmax`, described(`${vocabulary.size} characters`), "Use the vocabulary the model was trained with.");
