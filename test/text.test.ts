@@ -218,6 +218,7 @@ test("bitsPerCharacter bad input", async () => {
   throwsInput(() => bitsPerCharacter(model, x, [[0, 1]]), "y", /targets of shape/);
   throwsInput(() => bitsPerCharacter(model, tf.zeros([2, 3, 1]), tf.zeros([2, 3])), "x", /character ids/);
   throwsInput(() => bitsPerCharacter(model, x, x, { batchSize: 0 }), "options.batchSize", /positive integer/);
+  throwsInput(() => bitsPerCharacter(model, [[0, 1], [2]], [[1, 2], [3, 0]]), "x[1]", /a row of length 2/);
   x.dispose();
   model.dispose();
 });

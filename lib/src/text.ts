@@ -12,6 +12,7 @@ import { createRng, Rng } from "./random";
 import {
   assertFiniteNumber,
   assertKnownOptions,
+  assertMatrix,
   assertNonNegativeInteger,
   assertPositiveInteger,
   described,
@@ -273,8 +274,10 @@ export function bitsPerCharacter(model: tf.LayersModel, x: number[][] | tf.Tenso
   assertKnownOptions(options, ["batchSize"], "{ batchSize: 256 }");
   const batchSize = options.batchSize ?? 256;
   assertPositiveInteger("options.batchSize", batchSize);
-  const xs = x instanceof tf.Tensor ? x : tf.tensor2d(x, undefined, "int32"); // [samples, lookBack]
-  const ys = y instanceof tf.Tensor ? y : tf.tensor2d(y, undefined, "int32"); // [samples, lookBack]
+  const xShape = x instanceof tf.Tensor ? undefined : assertMatrix("x", x, "Pass makeTextSequences(...).x.");
+  const yShape = y instanceof tf.Tensor ? undefined : assertMatrix("y", y, "Pass makeTextSequences(...).y.");
+  const xs = x instanceof tf.Tensor ? x : tf.tensor2d(x, xShape, "int32"); // [samples, lookBack]
+  const ys = y instanceof tf.Tensor ? y : tf.tensor2d(y, yShape, "int32"); // [samples, lookBack]
   try {
     if (xs.rank !== 2) fail("x", "character ids [samples, lookBack]", described(`shape [${xs.shape.join(", ")}]`));
     const targets = ys.reshape([ys.shape[0], -1]); // [samples, lookBack] (also from [samples, lookBack, 1])
