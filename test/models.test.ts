@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { buildDenseModel, buildRecurrentModel, CELL_TYPES, countParams } from "../lib/src/models";
+import { buildDenseModel, buildLanguageModel, buildRecurrentModel, CELL_TYPES, countParams } from "../lib/src/models";
+import { WorkbookInputError } from "../lib/src/validate";
 
 tf.setBackend("cpu");
 
@@ -85,4 +86,41 @@ test("disposing a trained model frees its weights and its optimizer's state", as
   tf.dispose([x, y]);
   model.dispose();
   assert.equal(tf.memory().numTensors, before);
+});
+
+test("buildLanguageModel: ids [samples, timesteps] → a softmax over the vocabulary at every step", () => {
+  for (const cell of CELL_TYPES) {
+    const model = buildLanguageModel({ vocabularySize: 11, cell, units: [6, 5], embeddingSize: 4, seed: 2 });
+    assert.deepEqual(model.inputs[0].shape, [null, null], "any sequence length");
+    assert.equal(model.layers[0].getClassName(), "Embedding");
+    assert.equal(model.loss, "sparseCategoricalCrossentropy");
+    for (const steps of [1, 7]) {
+      const out = model.predict(tf.zeros([3, steps], "int32")) as tf.Tensor;
+      assert.deepEqual(out.shape, [3, steps, 11], `${cell}, ${steps} steps`);
+      const sums = out.sum(-1).dataSync();
+      sums.forEach((s) => assert.ok(Math.abs(s - 1) < 1e-5, "each step is a distribution"));
+      out.dispose();
+    }
+    model.dispose();
+  }
+  const fixed = buildLanguageModel({ vocabularySize: 5, units: 3, lookBack: 8 });
+  assert.deepEqual(fixed.inputs[0].shape, [null, 8]);
+  // Embedding 5·16 + LSTM 4·(3·(16 + 3) + 3) + Dense 3·5 + 5
+  assert.equal(countParams(fixed), 5 * 16 + 4 * (3 * 19 + 3) + 3 * 5 + 5);
+});
+
+test("buildLanguageModel: the same seed gives the same weights, another seed others", () => {
+  const w = (seed: number) => buildLanguageModel({ vocabularySize: 9, cell: "simpleRNN", units: 4, seed }).getWeights().map((t) => Array.from(t.dataSync()));
+  assert.deepEqual(w(5), w(5));
+  assert.notDeepEqual(w(5), w(6));
+});
+
+test("buildLanguageModel bad input", () => {
+  const input = (fn: () => unknown, pattern: RegExp) => assert.throws(fn, (e: unknown) => e instanceof WorkbookInputError && pattern.test(e.message));
+  input(() => buildLanguageModel({} as never), /`options.vocabularySize` to be a positive integer.*vocabulary.size/);
+  input(() => buildLanguageModel({ vocabularySize: 5, embeddingSize: 0 }), /options.embeddingSize/);
+  input(() => buildLanguageModel({ vocabularySize: 5, lookBack: 2.5 }), /options.lookBack/);
+  input(() => buildLanguageModel({ vocabularySize: 5, loss: "meanSquaredError" } as never), /options.loss.*sparseCategoricalCrossentropy/);
+  input(() => buildLanguageModel({ vocabularySize: 5, numFeatures: 1 } as never), /unknown key `numFeatures`/);
+  input(() => buildLanguageModel({ vocabularySize: 5, cell: "rnn" } as never), /options.cell/);
 });

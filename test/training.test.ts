@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { buildRecurrentModel } from "../lib/src/models";
+import { buildLanguageModel, buildRecurrentModel } from "../lib/src/models";
 import { fit, predict } from "../lib/src/training";
 import { sumOfThree } from "../lib/src/generators";
 
@@ -91,4 +91,16 @@ test("trainingRowCount applies Keras's validation rule and rejects empty sides",
   assert.equal(trainingRowCount(20, 0.2), 16);
   assert.throws(() => trainingRowCount(3, 0.2), /leaves at least one sample on each side of 3 samples/);
   assert.throws(() => trainingRowCount(10, 1), /strictly between 0 and 1/);
+});
+
+test("fit trains a language model on rank-2 character ids [samples, timesteps], with validation data", async () => {
+  const model = buildLanguageModel({ vocabularySize: 4, cell: "simpleRNN", units: 8, embeddingSize: 3, learningRate: 0.05, seed: 1 });
+  const ids = Array.from({ length: 41 }, (_, i) => i % 4); // 0 1 2 3 0 1 2 3 …
+  const x = tf.tensor2d(Array.from({ length: 10 }, (_, s) => ids.slice(s * 4, s * 4 + 4)), [10, 4], "int32"); // [10 samples, 4 steps]
+  const y = tf.tensor3d(Array.from({ length: 10 }, (_, s) => ids.slice(s * 4 + 1, s * 4 + 5).map((id) => [id])), [10, 4, 1]); // next id at every step
+  const history = await fit(model, x, y, { epochs: 30, batchSize: 5, seed: 2, progress: "none", validationData: { x: x.slice(0, 2), y: y.slice(0, 2) } });
+  assert.equal(history.valLoss.length, 30);
+  assert.ok(history.loss[29] < history.loss[0] / 4, `the loss falls from ${history.loss[0]} to ${history.loss[29]}`);
+  await assert.rejects(fit(model, tf.zeros([10, 4, 1]), y, { epochs: 1, progress: "none" }), /rank-2 tensor \[samples, timesteps\] of ids/);
+  model.dispose();
 });

@@ -256,3 +256,68 @@ export function buildDenseModel(options: DenseModelOptions): tf.Sequential {
 export function countParams(model: tf.LayersModel): number {
   return model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
 }
+
+/** Options for {@link buildLanguageModel}. */
+export interface LanguageModelOptions
+  extends Omit<CompileOptions, "loss">,
+    Pick<RecurrentModelOptions, "cell" | "units" | "activation" | "seed" | "kernelInitializer"> {
+  /** Characters (or tokens) in the vocabulary: the embedding's input size and the softmax's width. Required. */
+  vocabularySize: number;
+  /** Length of the vector the embedding gives each character. Default: 16. */
+  embeddingSize?: number;
+  /** Time steps per input sequence. Default: any length (the model takes sequences of every length). */
+  lookBack?: number;
+  /** Loss minimised in training. Default: `"sparseCategoricalCrossentropy"` (the only one that fits a softmax over ids). */
+  loss?: "sparseCategoricalCrossentropy";
+}
+
+/**
+ * Builds and compiles a many-to-many language model: character ids
+ * `[samples, timesteps]` → Embedding → recurrent layer(s) returning every step →
+ * Dense softmax over the vocabulary at every step `[samples, timesteps, vocabularySize]`,
+ * trained with sparse categorical cross-entropy (a target id at every step).
+ * Introduced in notebook 09 (generating text).
+ */
+export function buildLanguageModel(options: LanguageModelOptions): tf.Sequential {
+  assertKnownOptions(
+    options,
+    ["optimizer", "learningRate", "loss", "metrics", "cell", "units", "activation", "seed", "kernelInitializer", "vocabularySize", "embeddingSize", "lookBack"],
+    "buildLanguageModel({ vocabularySize: vocabulary.size, units: 64 })",
+  );
+  assertPositiveInteger("options.vocabularySize", options.vocabularySize, "Pass vocabulary.size.");
+  const embeddingSize = options.embeddingSize ?? 16;
+  assertPositiveInteger("options.embeddingSize", embeddingSize);
+  if (options.lookBack !== undefined) assertPositiveInteger("options.lookBack", options.lookBack, "It is the number of characters per sequence, x.shape[1]; leave it out for any length.");
+  const loss = options.loss ?? "sparseCategoricalCrossentropy";
+  assertOneOf("options.loss", loss, ["sparseCategoricalCrossentropy"] as const, "A softmax over character ids is trained with sparse categorical cross-entropy.");
+  const seed = options.seed ?? 42;
+  assertNonNegativeInteger("options.seed", seed);
+  const cell = options.cell ?? "lstm";
+  assertOneOf("options.cell", cell, CELL_TYPES);
+  const units = unitsList("options.units", options.units ?? 50);
+  const activation = options.activation ?? "tanh";
+  assertOneOf("options.activation", activation, ACTIVATIONS);
+  const kernelInitializer = options.kernelInitializer ?? "glorotUniform";
+  assertOneOf("options.kernelInitializer", kernelInitializer, INITIALIZERS);
+  const learningRate = options.learningRate ?? 0.001;
+  assertFiniteNumber("options.learningRate", learningRate);
+  if (learningRate <= 0) fail("options.learningRate", "a positive number such as 0.001", learningRate);
+
+  const model = tf.sequential();
+  model.add(
+    tf.layers.embedding({
+      inputDim: options.vocabularySize,
+      outputDim: embeddingSize,
+      inputShape: [options.lookBack ?? null],
+      embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: seed * 101 + 90 }),
+    }),
+  ); // [samples, timesteps] → [samples, timesteps, embeddingSize]
+  units.forEach((u, i) => {
+    model.add(recurrentLayer(cell, u, activation, true, kernelInit(kernelInitializer, seed, i), seed * 101 + 50 + i)); // [samples, timesteps, units]
+  });
+  model.add(
+    tf.layers.dense({ units: options.vocabularySize, activation: "softmax", kernelInitializer: kernelInit("glorotUniform", seed, units.length) }),
+  ); // [samples, timesteps, vocabularySize]: a dense layer on a sequence acts on every step (time-distributed)
+  compileModel(model, { optimizer: options.optimizer, learningRate, loss, metrics: options.metrics });
+  return model;
+}

@@ -28,7 +28,10 @@ export const PROGRESS_MODES = ["auto", "chart", "text", "none"] as const;
 /** One of {@link PROGRESS_MODES}: `auto` is a live chart in a notebook and text lines in a terminal. */
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
 
-/** Inputs as nested arrays `[samples][timesteps][features]` or a rank-3 tensor. */
+/**
+ * Inputs as nested arrays `[samples][timesteps][features]` or a rank-3 tensor;
+ * for a model that starts with an Embedding, a rank-2 tensor of ids `[samples, timesteps]`.
+ */
 export type Inputs = number[][][] | tf.Tensor;
 /** Targets as nested arrays `[samples][outputs]` or a tensor. */
 export type Targets = number[][] | tf.Tensor;
@@ -74,9 +77,17 @@ export interface TrainingHistory {
   seconds: number;
 }
 
-/** Converts inputs to a rank-3 tensor, validating nested arrays. */
-function toInputTensor(name: string, x: Inputs): tf.Tensor {
+/**
+ * Converts inputs to a rank-3 tensor, validating nested arrays. A model whose
+ * input is rank 2 (character ids `[samples, timesteps]` for an Embedding,
+ * notebook 09) takes a rank-2 tensor.
+ */
+function toInputTensor(name: string, x: Inputs, modelRank = 3): tf.Tensor {
   if (x instanceof tf.Tensor) {
+    if (modelRank === 2 && x.rank === 2) return x; // [samples, timesteps] of ids
+    if (modelRank === 2) {
+      fail(name, "a rank-2 tensor [samples, timesteps] of ids, as the model's Embedding takes", described(`a tensor of shape [${x.shape.join(", ")}]`));
+    }
     if (x.rank !== 3) {
       fail(name, "a rank-3 tensor [samples, timesteps, features]", described(`a tensor of shape [${x.shape.join(", ")}]`), "Reshape it, e.g. x.reshape([samples, timesteps, features]).");
     }
@@ -147,7 +158,8 @@ export async function fit(model: tf.LayersModel, x: Inputs, y: Targets, options:
     return t;
   };
   try {
-    let xs = own(toInputTensor("x", x), x);
+    const modelRank = model.inputs[0].shape.length;
+    let xs = own(toInputTensor("x", x, modelRank), x);
     let ys = own(toTargetTensor("y", y), y);
     assertSameLength("x", xs.shape[0], "y", ys.shape[0]);
     const expectedInput = model.inputs[0].shape;
@@ -167,7 +179,7 @@ export async function fit(model: tf.LayersModel, x: Inputs, y: Targets, options:
       xs = own(xs.slice(0, trainCount), null);
       ys = own(ys.slice(0, trainCount), null);
     } else if (options.validationData !== undefined) {
-      const vx = own(toInputTensor("options.validationData.x", options.validationData.x), options.validationData.x);
+      const vx = own(toInputTensor("options.validationData.x", options.validationData.x, modelRank), options.validationData.x);
       const vy = own(toTargetTensor("options.validationData.y", options.validationData.y), options.validationData.y);
       assertSameLength("options.validationData.x", vx.shape[0], "options.validationData.y", vy.shape[0]);
       validation = [vx, vy];
