@@ -63,6 +63,18 @@ test("the dense baseline flattens the window", () => {
   assert.deepEqual(out.shape, [5, 2]);
 });
 
+test("the dense baseline with units: [] is a linear model of the whole window", () => {
+  const model = buildDenseModel({ lookBack: 4, numFeatures: 3, units: [] });
+  assert.deepEqual(model.layers.map((l) => l.getClassName()).filter((n) => n !== "InputLayer"), ["Flatten", "Dense"]);
+  assert.equal(countParams(model), 4 * 3 + 1);
+  const x = tf.randomNormal([6, 4, 3], 0, 1, "float32", 1);
+  const [kernel, bias] = model.getWeights();
+  const expected = x.reshape([6, 12]).matMul(kernel).add(bias); // [6, 1]
+  const out = model.predict(x) as tf.Tensor;
+  assert.ok(out.sub(expected).abs().max().dataSync()[0] < 1e-5);
+  assert.throws(() => buildDenseModel({ lookBack: 3, numFeatures: 1, units: [4, 0] }), /`options.units\[1\]` to be a positive integer, but got 0/);
+});
+
 test("bad options name the option, the expected and the received value", () => {
   assert.throws(() => buildRecurrentModel({ lookBack: 0, numFeatures: 1 }), /Expected `options.lookBack` to be a positive integer, but got 0\. It is the number of time steps/);
   assert.throws(() => buildRecurrentModel({ lookBack: 3, numFeatures: 1.5 }), /`options.numFeatures`.*but got 1.5/);

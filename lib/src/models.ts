@@ -91,7 +91,7 @@ export interface RecurrentModelOptions extends ModelOptions {
 
 /** Options for {@link buildDenseModel}. */
 export interface DenseModelOptions extends ModelOptions {
-  /** Units of each hidden dense layer. Default: [50]. */
+  /** Units of each hidden dense layer; `[]` means no hidden layer, i.e. a linear model of the window. Default: [50]. */
   units?: number | number[];
   /** Activation of the hidden layers. Default: `"relu"`. */
   activation?: ActivationName;
@@ -127,10 +127,10 @@ function checkModelOptions<T extends ModelOptions>(options: T, builder: string, 
   return { ...options, outputs, seed, learningRate, optimizer, loss, outputActivation, kernelInitializer, metrics };
 }
 
-/** Normalises a units option to a non-empty list of positive integers. */
-function unitsList(name: string, units: number | number[]): number[] {
+/** Normalises a units option to a list of positive integers, non-empty unless `allowEmpty`. */
+function unitsList(name: string, units: number | number[], allowEmpty = false): number[] {
   const list = Array.isArray(units) ? units : [units];
-  if (list.length === 0) fail(name, "a positive integer or a non-empty array of them", units);
+  if (list.length === 0 && !allowEmpty) fail(name, "a positive integer or a non-empty array of them", units);
   list.forEach((u, i) => assertPositiveInteger(Array.isArray(units) ? `${name}[${i}]` : name, u));
   return list;
 }
@@ -234,11 +234,13 @@ export function buildRecurrentModel(options: RecurrentModelOptions): tf.Sequenti
 /**
  * Builds and compiles the dense baseline: the window is flattened
  * (`[samples, lookBack·numFeatures]`) and passed through dense layers.
+ * With `units: []` there is no hidden layer: a linear model of the whole window
+ * (linear autoregression), the baseline of notebook 08.
  * Introduced in notebook 02 (one-to-one), where one time step is no sequence.
  */
 export function buildDenseModel(options: DenseModelOptions): tf.Sequential {
   const o = checkModelOptions(options, "buildDenseModel", ["units", "activation"]);
-  const units = unitsList("options.units", o.units ?? [50]);
+  const units = unitsList("options.units", o.units ?? [50], true);
   const activation = o.activation ?? "relu";
   assertOneOf("options.activation", activation, ACTIVATIONS);
   const model = tf.sequential();
