@@ -143,6 +143,8 @@ test("sweepChart draws a metric against a numeric parameter, bars for text, line
   assert.deepEqual(averaged.data[0].y, [12, 22], "runs that share an x value are averaged");
 
   throwsInput(() => sweepChart(df, { x: "units", y: "valError" }), "`options.x`", "a column of the results", '"units"');
+  const partial = { columns: ["optimizer", "cell", "m"], values: [["adam", "lstm", 1], ["rmsprop", "lstm", 2], ["rmsprop", "gru", 3]], index: [0, 1, 2] };
+  throwsInput(() => sweepChart(partial, { x: "optimizer", y: "m", groupBy: "cell" }), "`results`", "for gru", "no run at optimizer=adam");
   throwsInput(() => sweepChart(df, { x: "lr", y: ["valError", "loss"] }), "`options.y[1]`");
   throwsInput(() => sweepChart(df, { x: "lr", y: "valError", logx: true } as never), "unknown key `logx`");
   throwsInput(() => sweepChart([1, 2] as never, { x: "lr", y: "valError" }), "`results`");

@@ -282,7 +282,13 @@ export function sweepChart(results: DataFrameLike, options: SweepChartOptions): 
   if (!numericX) {
     const categories = xs.map(String);
     const bars: Record<string, number[]> = {};
-    for (const s of series) bars[s.name] = categories.map((c) => s.y[s.x.map(String).indexOf(c)] ?? 0);
+    for (const s of series) {
+      const missing = categories.find((c) => !s.x.map(String).includes(c));
+      if (missing !== undefined) {
+        fail("results", `a run at every value of \`${options.x}\` for ${s.name}`, described(`no run at ${options.x}=${missing}`), "Sweep every combination (mode: \"grid\") or leave out groupBy.");
+      }
+      bars[s.name] = categories.map((c) => s.y[s.x.map(String).indexOf(c)]);
+    }
     return barChart(categories, bars, chartOptions);
   }
   const lines: NamedSeries[] = series.map((s) => ({ name: s.name, x: s.x as number[], y: s.y, mode: "lines+markers" }));
