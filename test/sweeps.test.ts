@@ -160,4 +160,23 @@ test("sweepSummary gives mean, spread and range per group; bestRun the smallest"
   throwsInput(() => sweepSummary(seeds, { by: "cell", metrics: [] }), "`options.metrics`");
   throwsInput(() => sweepSummary(seeds, { by: "cell", metrics: ["rmse"] }), "`options.metrics[0]`");
   throwsInput(() => bestRun(seeds, "mae"), "`metric`", '"mae"');
+  throwsInput(() => bestRun(seeds, "cell"), "`results[0].cell`", "a finite number");
+  throwsInput(() => sweepSummary(seeds, { by: "seed", metrics: ["cell"] }), "`results[0].cell`", "a finite number");
+});
+
+test("a sweep of real models leaves no tensors behind when each run tracks its model", async () => {
+  const tf = await import("@tensorflow/tfjs");
+  const { buildRecurrentModel } = await import("../lib/src/models");
+  const { fit, predict } = await import("../lib/src/training");
+  await tf.setBackend("cpu");
+  const x = [[[0.1], [0.2], [0.3]], [[0.2], [0.3], [0.4]]];
+  const y = [[0.4], [0.5]];
+  const before = tf.memory().numTensors;
+  const df = await sweep({ units: [2, 3] }, async (p, run) => {
+    const model = run.track(buildRecurrentModel({ cell: "simpleRNN", units: p.units, lookBack: 3, numFeatures: 1, seed: run.seed }));
+    await fit(model, x, y, { epochs: 2, seed: run.seed, progress: "none" });
+    return { error: Math.abs(predict(model, x)[0][0] - 0.4) };
+  }, { progress: "none" });
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal((df.values as unknown[]).length, 2);
 });

@@ -107,7 +107,7 @@ export class SweepRunError extends Error {
 /** Names of the columns {@link sweep} adds besides the parameters and metrics. */
 export const SWEEP_COLUMNS = { varied: "varied", seconds: "seconds" } as const;
 
-/** The text of a point, e.g. `learningRate=0.01, optimizer=adam`. */
+/** The text of a point, e.g. `learningRate=0.01, optimizer=adam`. Introduced in notebook 06 (airline passengers). */
 export function pointLabel(point: Record<string, SweepValue>): string {
   return Object.entries(point).map(([name, value]) => `${name}=${value}`).join(", ");
 }
@@ -147,7 +147,8 @@ export function sweepPoints<const G extends SweepGrid>(
  * Trains one model per point of `grid`, one after the other, and returns a danfo
  * DataFrame with one row per run: the column `varied` (only with
  * `mode: "oneAtATime"`), one column per parameter, one per metric the training
- * function returned, and `seconds` (wall-clock seconds of the run). `train`
+ * function returned, and `seconds` (wall-clock seconds of the run: unlike the
+ * metrics, they change from run to run, so do not report them as results). `train`
  * receives the point and a {@link SweepRun} (the seed to use, `track` to have
  * models disposed after the run). A run that throws, or returns anything but
  * finite numbers, stops the sweep with an error naming the point.
@@ -330,11 +331,11 @@ export function sweepSummary(results: DataFrameLike, options: SweepSummaryOption
   for (const group of groups) out.runs.push(rows.filter((row) => row[bc] === group).length);
   for (const metric of options.metrics) {
     const mc = columns.indexOf(metric);
+    rows.forEach((row, r) => {
+      if (typeof row[mc] !== "number" || !Number.isFinite(row[mc])) fail(`results[${r}].${metric}`, "a finite number (a metric)", row[mc]);
+    });
     const stats = groups.map((group) => {
-      const values = rows.filter((row) => row[bc] === group).map((row, r) => {
-        if (typeof row[mc] !== "number" || !Number.isFinite(row[mc])) fail(`results[${r}].${metric}`, "a finite number (a metric)", row[mc]);
-        return row[mc] as number;
-      });
+      const values = rows.filter((row) => row[bc] === group).map((row) => row[mc] as number);
       const m = mean(values);
       const std = values.length > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1)) : 0;
       return { m, std, min: Math.min(...values), max: Math.max(...values) };
@@ -362,6 +363,9 @@ export function bestRun(results: DataFrameLike, metric: string): Record<string, 
   const mc = columns.indexOf(metric);
   const rows = results.values.map((row) => (Array.isArray(row) ? row : [row]));
   if (rows.length === 0) fail("results", "at least one run", described("no rows"));
+  rows.forEach((row, r) => {
+    if (typeof row[mc] !== "number" || !Number.isFinite(row[mc])) fail(`results[${r}].${metric}`, "a finite number (a metric)", row[mc]);
+  });
   const best = rows.reduce((a, b) => ((b[mc] as number) < (a[mc] as number) ? b : a));
   return Object.fromEntries(columns.map((c, i) => [c, best[i] as SweepValue]));
 }
