@@ -31,8 +31,9 @@ export * from "./tables";
 export * from "./transforms";
 export * from "./text";
 export * from "./io";
+export * from "./sweeps";
+export * from "./importance";
 
 // Start choosing the backend on import; `await ready()` waits for it. A failure
 // (e.g. an unknown RNN_WORKBOOK_BACKEND) is reported by `ready()`, not here.
 selectBackend().catch(() => undefined);
-export * from "./importance";
