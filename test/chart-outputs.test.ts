@@ -93,7 +93,7 @@ test("a chart's HTML says how to see it until its script runs, and removes that 
   const html = chartBundle(lineChart([{ name: "a <b>", y: [1, 2] }], { title: "T" }))["text/html"] as string;
   assert.match(html, /<p class="rnn-workbook-chart-note"[^>]*>\[Plotly chart: T — 1 trace\(s\): a &lt;b&gt;\] This interactive chart is drawn by a script/);
   assert.match(html, /note\.remove\(\)/);
-  assert.match(html, /Kernel → Restart & Run All/);
+  assert.match(html, /Run this cell again: the kernel then sends plotly\.js to this page\./);
 });
 
 test("a session with several charts and a live training chart carries plotly.js once, within the budget", async () => {
