@@ -135,7 +135,7 @@ test("a session with several charts and a live training chart carries plotly.js 
   assert.equal(plotlyCopies(session.cells[0].outputs[0].data["text/html"] as string), 1, "…in its own output, before the first chart");
   const bytes = Buffer.byteLength(json);
   assert.ok(bytes <= budgetBytes("notebook"), `${bytes} bytes ≤ the notebook budget ${budgetBytes("notebook")}`);
-  // Charts in later cells of the same kernel session reuse the copy already on the page.
+  // Charts in later cells of the same page (here: requests tslab could not identify) reuse the copy already there.
   const again = new RecordedSession();
   await again.cell("showChart(...)", () => showChart(lineChart([{ name: "b", y: [1, 2] }])));
   assert.equal(plotlyCopies(again.notebookJson()), 0);
