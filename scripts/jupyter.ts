@@ -18,12 +18,19 @@ export const INSTALL_JUPYTER =
   "Install Jupyter: on Debian/Ubuntu `sudo apt-get install -y jupyter-nbconvert jupyter-notebook jupyter-nbformat python3-ipykernel`, " +
   "elsewhere `pip install jupyterlab nbconvert`.";
 
-/** The environment for Jupyter: this checkout's kernel first on JUPYTER_PATH. */
+/**
+ * The workbook's Jupyter server configuration (scripts/jupyter-config): a pre-save hook that
+ * keeps exactly one copy of plotly.js in every saved notebook with charts.
+ */
+export const JUPYTER_CONFIG = path.join(REPO, "scripts", "jupyter-config");
+
+/** The environment for Jupyter: this checkout's kernel first on JUPYTER_PATH, its server configuration on JUPYTER_CONFIG_PATH. */
 export function jupyterEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const current = process.env.JUPYTER_PATH;
+  const prepend = (first: string, current: string | undefined) => (current ? `${first}${path.delimiter}${current}` : first);
   return {
     ...process.env,
-    JUPYTER_PATH: current ? `${LOCAL_JUPYTER}${path.delimiter}${current}` : LOCAL_JUPYTER,
+    JUPYTER_PATH: prepend(LOCAL_JUPYTER, process.env.JUPYTER_PATH),
+    JUPYTER_CONFIG_PATH: prepend(JUPYTER_CONFIG, process.env.JUPYTER_CONFIG_PATH),
     ...extra,
   };
 }

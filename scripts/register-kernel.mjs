@@ -16,11 +16,13 @@ import { fileURLToPath } from "node:url";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const tslabBin = join(repo, "node_modules", "tslab", "bin", "tslab");
+/** Loaded before tslab: lets the charts know which browser page ran each cell (see scripts/kernel-hook.cjs). */
+const kernelHook = join(repo, "scripts", "kernel-hook.cjs");
 
 /** The kernel.json of this checkout's TypeScript kernel. */
 function kernelSpec() {
   return {
-    argv: [process.execPath, tslabBin, "kernel", "--config-path", "{connection_file}"],
+    argv: [process.execPath, "--require", kernelHook, tslabBin, "kernel", "--config-path", "{connection_file}"],
     display_name: "TypeScript",
     language: "typescript",
     metadata: { "rnn-workbook": { repo } },

@@ -93,7 +93,7 @@ test("a chart's HTML says how to see it until its script runs, and removes that 
   const html = chartBundle(lineChart([{ name: "a <b>", y: [1, 2] }], { title: "T" }))["text/html"] as string;
   assert.match(html, /<p class="rnn-workbook-chart-note"[^>]*>\[Plotly chart: T — 1 trace\(s\): a &lt;b&gt;\] This interactive chart is drawn by a script/);
   assert.match(html, /note\.remove\(\)/);
-  assert.match(html, /Kernel → Restart & Run All/);
+  assert.match(html, /Run this cell again: the kernel then sends plotly\.js to this page\./);
 });
 
 test("a session with several charts and a live training chart carries plotly.js once, within the budget", async () => {
@@ -135,7 +135,7 @@ test("a session with several charts and a live training chart carries plotly.js 
   assert.equal(plotlyCopies(session.cells[0].outputs[0].data["text/html"] as string), 1, "…in its own output, before the first chart");
   const bytes = Buffer.byteLength(json);
   assert.ok(bytes <= budgetBytes("notebook"), `${bytes} bytes ≤ the notebook budget ${budgetBytes("notebook")}`);
-  // Charts in later cells of the same kernel session reuse the copy already on the page.
+  // Charts in later cells of the same page (here: requests tslab could not identify) reuse the copy already there.
   const again = new RecordedSession();
   await again.cell("showChart(...)", () => showChart(lineChart([{ name: "b", y: [1, 2] }])));
   assert.equal(plotlyCopies(again.notebookJson()), 0);

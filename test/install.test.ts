@@ -45,9 +45,10 @@ test("npm install registered this checkout's tslab kernel, for the project and f
     for (const dir of [path.join(REPO, ".jupyter", "kernels", "tslab"), path.join(home, ".local", "share", "jupyter", "kernels", "tslab")]) {
       const spec = JSON.parse(readFileSync(path.join(dir, "kernel.json"), "utf8"));
       assert.equal(spec.language, "typescript");
-      assert.equal(spec.argv[1], path.join(REPO, "node_modules", "tslab", "bin", "tslab"));
-      assert.ok(existsSync(spec.argv[0]) && existsSync(spec.argv[1]), "absolute paths that exist");
-      assert.deepEqual(spec.argv.slice(2), ["kernel", "--config-path", "{connection_file}"]);
+      assert.deepEqual(spec.argv.slice(1, 3), ["--require", path.join(REPO, "scripts", "kernel-hook.cjs")], "the kernel hook that tracks execute requests");
+      assert.equal(spec.argv[3], path.join(REPO, "node_modules", "tslab", "bin", "tslab"));
+      assert.ok(existsSync(spec.argv[0]) && existsSync(spec.argv[2]) && existsSync(spec.argv[3]), "absolute paths that exist");
+      assert.deepEqual(spec.argv.slice(4), ["kernel", "--config-path", "{connection_file}"]);
     }
     // Another installation's tslab kernel is left alone.
     const user = path.join(home, ".local", "share", "jupyter", "kernels", "tslab", "kernel.json");
@@ -103,7 +104,7 @@ test("npm start serves notebooks/ with this checkout's TypeScript kernel", { ski
       }
     }
     assert.ok(specs && contents, "the server answered");
-    assert.equal(specs!.kernelspecs.tslab.spec.argv[1], path.join(REPO, "node_modules", "tslab", "bin", "tslab"));
+    assert.equal(specs!.kernelspecs.tslab.spec.argv[3], path.join(REPO, "node_modules", "tslab", "bin", "tslab"));
     assert.ok(contents!.content.some((f) => f.name === "00-getting-started.ipynb"), "it serves notebooks/");
   } finally {
     try {

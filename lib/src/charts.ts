@@ -6,13 +6,16 @@
  * (rendered by JupyterLab's Plotly extension and VS Code, even untrusted),
  * `text/html` with a small drawing script (classic Notebook, trusted
  * JupyterLab, and nbconvert's HTML export) and `text/plain`. plotly.js itself
- * comes from the `plotly.js-dist-min` package and is sent once per kernel
- * session, in an output of its own just before the first chart; later charts
- * reuse it (so an executed notebook, and its HTML page, hold one copy).
+ * comes from the `plotly.js-dist-min` package and is sent in an output of its
+ * own just before the first chart for each page of the front end (each
+ * front-end session: a reload, a reopened tab and a second window are new
+ * ones), and again when the cell that carried it is run again (its outputs are
+ * replaced). Later charts reuse it, so an executed notebook, its HTML page and
+ * a notebook saved after Run All twice each hold one copy.
  */
 import { readFileSync } from "fs";
 import { randomBytes } from "crypto";
-import { displayBundle, inNotebook, MimeBundle } from "./display";
+import { currentExecuteRequest, displayBundle, ExecuteRequest, inNotebook, MimeBundle } from "./display";
 import { assertSeries, assertSameLength, fail } from "./validate";
 
 /** The MIME type of a Plotly figure. */
@@ -203,7 +206,6 @@ export function barChart(
 }
 
 let plotlySource: string | undefined;
-let libraryShown = false;
 
 /** The plotly.js bundle from `plotly.js-dist-min`, read once. */
 export function plotlyLibrarySource(): string {
@@ -241,8 +243,8 @@ export function chartHtml(figure: PlotlyFigure, divId?: string): string {
     `    if (!div) return;\n` +
     `    if (window.Plotly) { var note = div.querySelector(".rnn-workbook-chart-note"); if (note) note.remove(); window.Plotly.react(div, figure.data, figure.layout, { responsive: true, displaylogo: false }); return; }\n` +
     `    if (Date.now() - started < ${PLOTLY_WAIT_MS}) { setTimeout(draw, 100); return; }\n` +
-    `    div.textContent = "This chart needs plotly.js, which the notebook loads with its first chart, and it is not on this page. " +\n` +
-    `      "Restart the kernel and run all cells (Kernel → Restart & Run All).";\n` +
+    `    div.textContent = "This chart needs plotly.js, which the notebook sends with its first chart, and it is not on this page. " +\n` +
+    `      "Run this cell again: the kernel then sends plotly.js to this page.";\n` +
     `  }\n` +
     `  draw();\n` +
     `})();</script>`
@@ -285,15 +287,63 @@ export function plotlyLibraryHtml(): string {
   );
 }
 
+/** How {@link PlotlyDelivery} recognises a cell: its id when the front end sends one, else its code. */
+function cellKey(request: ExecuteRequest): string {
+  return request.cellId !== null ? `id:${request.cellId}` : `code:${request.code}`;
+}
+
 /**
- * In a notebook, sends plotly.js once per kernel session, in an output of its
- * own just before the first chart, so that later charts (and the HTML export)
- * find `window.Plotly`. Does nothing outside a notebook or when already sent.
+ * Decides when plotly.js must be sent again. A kernel session outlives the
+ * browser page: a reload, a reopened tab or a second window is a new front-end
+ * session whose page has no `window.Plotly`, so each front-end session gets a
+ * copy of its own, with its first chart. Within one front-end session the copy
+ * lives in one cell's outputs (the carrier); running that cell again replaces
+ * those outputs, so the copy is sent again there (JupyterLab names the cell by
+ * id; classic Notebook and nbconvert send no id, so the carrier is recognised
+ * by its code). A cell JupyterLab reports deleted loses the copy too.
+ * A request that cannot be identified (no tracking: see
+ * {@link currentExecuteRequest}) gets a copy once per kernel session.
+ * Introduced in notebook 00 (getting started).
+ */
+export class PlotlyDelivery {
+  private readonly carriers = new Map<string, string>(); // front-end session → carrier cell key
+  private lastRequest: ExecuteRequest | null = null; // the request during which a copy was last sent
+  private sentUnidentified = false;
+
+  /** Whether the cell run by `request` must send plotly.js before its chart. */
+  needsCopy(request: ExecuteRequest | null): boolean {
+    if (request === null) return !this.sentUnidentified;
+    if (request === this.lastRequest) return false; // this cell's outputs hold it already
+    const carrier = this.carriers.get(request.session);
+    if (carrier === undefined) return true; // a page that has not had it
+    if (carrier === cellKey(request)) return true; // the carrier runs again: its outputs are replaced
+    return request.deletedCells.some((id) => carrier === `id:${id}`); // the carrier was deleted
+  }
+
+  /** Notes that plotly.js was sent during `request`. */
+  sent(request: ExecuteRequest | null): void {
+    if (request === null) {
+      this.sentUnidentified = true;
+      return;
+    }
+    this.carriers.set(request.session, cellKey(request));
+    this.lastRequest = request;
+  }
+}
+
+const delivery = new PlotlyDelivery();
+
+/**
+ * In a notebook, sends plotly.js in an output of its own when this page needs
+ * it (see {@link PlotlyDelivery}), so that this chart, later charts and the
+ * HTML export find `window.Plotly`. Does nothing outside a notebook.
  */
 export function ensurePlotlyLoaded(): void {
-  if (!inNotebook() || libraryShown) return;
+  if (!inNotebook()) return;
+  const request = currentExecuteRequest();
+  if (!delivery.needsCopy(request)) return;
   displayBundle({ "text/html": plotlyLibraryHtml(), "text/plain": "(plotly.js loaded for the charts of this notebook)" });
-  libraryShown = true;
+  delivery.sent(request);
 }
 
 /** Shows a chart inline (or a one-line description outside a notebook). Introduced in notebook 00. */

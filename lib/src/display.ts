@@ -30,6 +30,88 @@ function writer(): WriteDisplayData | null {
   }
 }
 
+/**
+ * Who asked for the cell now running: the front end's session (one per browser
+ * page or window of Jupyter, from the execute request's header) and the cell.
+ */
+export interface ExecuteRequest {
+  /** The front end's session id (`header.session`): a new one after a reload, in a second window, in a reopened tab. */
+  session: string;
+  /** The cell's id, when the front end sends it (JupyterLab's `cellId` metadata), else null (classic Notebook, nbconvert). */
+  cellId: string | null;
+  /** The cell's code. */
+  code: string;
+  /** Ids of cells deleted since the previous request (JupyterLab's `deletedCells` metadata), else empty. */
+  deletedCells: string[];
+}
+
+/** Reads an {@link ExecuteRequest} from a Jupyter execute_request message (header, metadata, content). */
+export function executeRequestOf(message: { header?: { session?: unknown }; metadata?: Record<string, unknown>; content?: { code?: unknown } }): ExecuteRequest {
+  const metadata = message.metadata ?? {};
+  const cellId = metadata.cellId ?? metadata.cell_id;
+  const deleted = metadata.deletedCells;
+  return {
+    session: typeof message.header?.session === "string" ? message.header.session : "",
+    cellId: typeof cellId === "string" && cellId !== "" ? cellId : null,
+    code: typeof message.content?.code === "string" ? message.content.code : "",
+    deletedCells: Array.isArray(deleted) ? deleted.filter((d): d is string => typeof d === "string") : [],
+  };
+}
+
+/** Process-wide (shared by every copy of this module the kernel loads): request content → request, and the running one. */
+interface RequestRegistry {
+  byContent: WeakMap<object, ExecuteRequest>;
+  running: ExecuteRequest | null;
+}
+const REGISTRY = Symbol.for("rnn-workbook.executeRequests");
+
+/**
+ * Makes tslab remember the header of each execute request. tslab 1.0.x hands
+ * only the request's content to the code that runs a cell, so two of its
+ * internal methods are wrapped: `ZmqServer.handleExecute` (sees the whole
+ * message when it arrives) and `JupyterHandlerImpl.handleExecuteImpl` (runs
+ * the cells one at a time, in order). Does nothing outside a tslab kernel.
+ */
+function trackExecuteRequests(): RequestRegistry | null {
+  const global = globalThis as unknown as Record<symbol, RequestRegistry | undefined>;
+  if (global[REGISTRY]) return global[REGISTRY]!;
+  type Method = (this: unknown, ...args: unknown[]) => unknown;
+  let jupyter: { ZmqServer?: { prototype: Record<string, Method> }; JupyterHandlerImpl?: { prototype: Record<string, Method> } };
+  try {
+    jupyter = require("tslab/dist/jupyter");
+  } catch {
+    return null;
+  }
+  const server = jupyter.ZmqServer?.prototype;
+  const handler = jupyter.JupyterHandlerImpl?.prototype;
+  if (!server || !handler || typeof server.handleExecute !== "function" || typeof handler.handleExecuteImpl !== "function") return null;
+  const registry: RequestRegistry = { byContent: new WeakMap(), running: null };
+  global[REGISTRY] = registry;
+  const receive = server.handleExecute;
+  server.handleExecute = function (this: unknown, ...args: unknown[]) {
+    const message = args[1] as Parameters<typeof executeRequestOf>[0] | undefined;
+    if (message && typeof message.content === "object" && message.content !== null) registry.byContent.set(message.content, executeRequestOf(message));
+    return receive.apply(this, args);
+  };
+  const execute = handler.handleExecuteImpl;
+  handler.handleExecuteImpl = function (this: unknown, ...args: unknown[]) {
+    const content = args[0];
+    registry.running = (typeof content === "object" && content !== null && registry.byContent.get(content)) || null;
+    return execute.apply(this, args);
+  };
+  return registry;
+}
+trackExecuteRequests();
+
+/**
+ * The execute request of the cell now running, or null when unknown: outside a
+ * notebook, or in the cell during which the library was first imported (its
+ * request had arrived before the library could note it).
+ */
+export function currentExecuteRequest(): ExecuteRequest | null {
+  return inNotebook() ? trackExecuteRequests()?.running ?? null : null;
+}
+
 /** True when running inside a tslab kernel (a notebook), false in a terminal or test. */
 export function inNotebook(): boolean {
   return writer() !== null;
