@@ -8,6 +8,7 @@
 // * Also, for a plain `jupyter notebook` / `jupyter lab`: the per-user kernel folder
 //   (~/.local/share/jupyter/kernels/tslab), unless RNN_WORKBOOK_USER_KERNEL=0, or a tslab
 //   kernel of another installation is already registered there (left alone, with a note).
+
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -16,11 +17,13 @@ import { fileURLToPath } from "node:url";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const tslabBin = join(repo, "node_modules", "tslab", "bin", "tslab");
+/** The workbook's kernel entry point: tslab with readable errors, interrupts and a ready backend (lib/src/kernel.ts). */
+const kernelEntry = join(repo, "lib", "dist", "kernel.js");
 
 /** The kernel.json of this checkout's TypeScript kernel. */
 function kernelSpec() {
   return {
-    argv: [process.execPath, tslabBin, "kernel", "--config-path", "{connection_file}"],
+    argv: [process.execPath, kernelEntry, "--config-path", "{connection_file}"],
     display_name: "TypeScript",
     language: "typescript",
     metadata: { "rnn-workbook": { repo } },
@@ -46,7 +49,7 @@ function userDataDir() {
 function registeredBinary(dir) {
   try {
     const spec = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8"));
-    return spec.argv.find((a) => typeof a === "string" && a.endsWith(join("tslab", "bin", "tslab"))) ?? spec.argv[0];
+    return spec.argv.find((a) => typeof a === "string" && (a.endsWith(join("tslab", "bin", "tslab")) || a.endsWith(join("dist", "kernel.js")))) ?? spec.argv[0];
   } catch {
     return null;
   }
@@ -57,6 +60,10 @@ function main() {
     console.error(`register-kernel: ${tslabBin} is missing; run npm install first.`);
     process.exit(1);
   }
+  if (!existsSync(kernelEntry)) {
+    console.error(`register-kernel: ${kernelEntry} is missing; build the library first: npm run build`);
+    process.exit(1);
+  }
   const text = JSON.stringify(kernelSpec(), null, 2) + "\n";
   const local = join(repo, ".jupyter", "kernels", "tslab");
   writeAtomic(join(local, "kernel.json"), text);
@@ -65,7 +72,7 @@ function main() {
   if (process.env.RNN_WORKBOOK_USER_KERNEL !== "0") {
     const user = join(userDataDir(), "kernels", "tslab");
     const existing = registeredBinary(user);
-    if (existing && existing !== tslabBin && existsSync(existing)) {
+    if (existing && existing !== kernelEntry && existing !== tslabBin && existsSync(existing)) {
       console.log(
         `A tslab kernel of another installation is registered in ${user} (${existing}); left as it is.\n` +
           `  npm start and npm run workbook use this workbook's kernel anyway. To use it from a plain "jupyter notebook",\n` +

@@ -45,9 +45,9 @@ test("npm install registered this checkout's tslab kernel, for the project and f
     for (const dir of [path.join(REPO, ".jupyter", "kernels", "tslab"), path.join(home, ".local", "share", "jupyter", "kernels", "tslab")]) {
       const spec = JSON.parse(readFileSync(path.join(dir, "kernel.json"), "utf8"));
       assert.equal(spec.language, "typescript");
-      assert.equal(spec.argv[1], path.join(REPO, "node_modules", "tslab", "bin", "tslab"));
+      assert.equal(spec.argv[1], path.join(REPO, "lib", "dist", "kernel.js"), "the workbook's kernel entry point (tslab with its fixes)");
       assert.ok(existsSync(spec.argv[0]) && existsSync(spec.argv[1]), "absolute paths that exist");
-      assert.deepEqual(spec.argv.slice(2), ["kernel", "--config-path", "{connection_file}"]);
+      assert.deepEqual(spec.argv.slice(2), ["--config-path", "{connection_file}"]);
     }
     // Another installation's tslab kernel is left alone.
     const user = path.join(home, ".local", "share", "jupyter", "kernels", "tslab", "kernel.json");
@@ -103,7 +103,7 @@ test("npm start serves notebooks/ with this checkout's TypeScript kernel", { ski
       }
     }
     assert.ok(specs && contents, "the server answered");
-    assert.equal(specs!.kernelspecs.tslab.spec.argv[1], path.join(REPO, "node_modules", "tslab", "bin", "tslab"));
+    assert.equal(specs!.kernelspecs.tslab.spec.argv[1], path.join(REPO, "lib", "dist", "kernel.js"));
     assert.ok(contents!.content.some((f) => f.name === "00-getting-started.ipynb"), "it serves notebooks/");
   } finally {
     try {
