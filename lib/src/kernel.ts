@@ -107,6 +107,37 @@ class Converters {
   }
 }
 
+/**
+ * Lets tslab's TypeScript compiler find packages in the `NODE_PATH` folders, as Node's
+ * `require` already does: a kernel registered system-wide (scripts/register-kernel.mjs
+ * `--prefix`) sets `NODE_PATH` to the workbook's node_modules, so a notebook in any user's
+ * folder imports `rnn-workbook` with its types. A package installed in the notebook's own
+ * folder is found first, as with Node.
+ */
+function shareNodePath(rootDir: string): void {
+  const shared = (process.env.NODE_PATH ?? "").split(path.delimiter).filter((p) => p !== "").map((p) => path.resolve(p));
+  if (shared.length === 0) return;
+  const sys = tslabRequire("@tslab/typescript-for-tslab").sys as Record<string, (...args: any[]) => any>;
+  const original = { fileExists: sys.fileExists, directoryExists: sys.directoryExists, readFile: sys.readFile, realpath: sys.realpath };
+  const local = path.join(rootDir, "node_modules");
+  const exists = (p: string) => original.fileExists.call(sys, p) || original.directoryExists.call(sys, p);
+  /** `<notebook folder>/node_modules/x` → `<NODE_PATH folder>/x` when only the latter exists. */
+  const redirect = (p: string): string => {
+    const full = path.resolve(p);
+    if (!full.startsWith(local + path.sep) || exists(p)) return p;
+    const rest = full.slice(local.length + 1);
+    for (const dir of shared) {
+      const candidate = path.join(dir, rest);
+      if (exists(candidate)) return candidate;
+    }
+    return p;
+  };
+  sys.fileExists = (p: string) => original.fileExists.call(sys, redirect(p));
+  sys.directoryExists = (p: string) => original.directoryExists.call(sys, redirect(p));
+  sys.readFile = (p: string, encoding?: string) => original.readFile.call(sys, redirect(p), encoding);
+  if (original.realpath) sys.realpath = (p: string) => original.realpath.call(sys, redirect(p));
+}
+
 /** Loads `rnn-workbook` as the notebook would and waits for its backend; nothing when it does not resolve there. */
 async function preloadLibrary(rootDir: string): Promise<void> {
   // The same resolution as tslab's `require` for the cells (tslab/dist/executor.js: createRequire).
@@ -128,6 +159,7 @@ async function preloadLibrary(rootDir: string): Promise<void> {
 /** Starts the kernel on the connection file `configPath`. */
 export function startKernel(configPath: string): void {
   const rootDir = process.cwd();
+  shareNodePath(rootDir);
   const convs = new Converters();
   void convs.node; // warm the converter, as tslab does
   const cells = new AsyncLocalStorage<number>();
