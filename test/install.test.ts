@@ -111,7 +111,9 @@ test("register-kernel --prefix registers the kernel for every user: a notebook i
     writeFileSync(path.join(course, "lesson.ipynb"), notebook(scratchCells));
     const exec = spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--output", "lesson-run", "lesson.ipynb"], { cwd: course, env, encoding: "utf8" });
     assert.equal(exec.status, 0, exec.stderr);
-    assert.match(readFileSync(path.join(course, "lesson-run.ipynb"), "utf8"), /scratch ok 15x3x1 1/);
+    const lesson = readFileSync(path.join(course, "lesson-run.ipynb"), "utf8");
+    assert.match(lesson, /scratch ok 15x3x1 1/);
+    assert.match(lesson, /application\/vnd.plotly.v1\+json/, "charts display through the kernel's own tslab");
     assert.ok(!existsSync(path.join(course, "node_modules")), "nothing installed into the user's folder");
     // Types come from the shared lib too: a wrong annotation fails to compile, by name.
     writeFileSync(path.join(course, "typed.ipynb"), notebook([`import { sumOfThree } from "rnn-workbook";\nconst n: string = sumOfThree().xShape;`]));

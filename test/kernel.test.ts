@@ -159,7 +159,7 @@ test("Kernel → Interrupt during fit stops training at the next batch; the mode
   assert.match(result.next.text, /prediction \[1,1\]/);
   // Work that does not check for interrupts is abandoned at once, saying so.
   for (const name of ["timer", "busy"]) {
-    assert.equal(result.others[name].status, "error", name);
+    assert.equal(result.others[name]?.status, "error", name);
     assert.equal(result.others[name].ename, "KeyboardInterrupt", name);
     assert.ok(result.others[name].seconds < 5, `${name}: ${result.others[name].seconds} s`);
   }

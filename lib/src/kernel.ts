@@ -186,7 +186,9 @@ export function startKernel(configPath: string): void {
   let interruptedByKernel = false;
   let executing = false;
   let graceTimer: NodeJS.Timeout | undefined;
-  const preloaded = preloadLibrary(rootDir);
+  // Loading the lib takes seconds: bind the sockets first, so Jupyter sees the kernel start.
+  let startPreload: () => void = () => undefined;
+  const preloaded = new Promise<void>((resolve) => (startPreload = () => void preloadLibrary(rootDir).then(resolve, resolve)));
 
   const wrapped: TslabExecutor = {
     ...executor,
@@ -292,7 +294,10 @@ export function startKernel(configPath: string): void {
   });
   process.on("uncaughtException", (err) => console.error("UncaughtException:", err));
   process.on("unhandledRejection", (reason) => console.error("UnhandledPromiseRejection:", reason));
-  server.init();
+  server.init().then(() => setImmediate(startPreload), (error: unknown) => {
+    console.error("The kernel could not open its sockets:", error);
+    process.exit(1);
+  });
 }
 
 /** `node kernel.js --config-path <connection file>` (also accepts tslab's `kernel` subcommand before it). */
