@@ -152,7 +152,7 @@ test("Kernel → Interrupt during fit stops training at the next batch; the mode
   assert.ok(result.epochAtReply === Number(stopped![1]) || result.epochAtReply === Number(stopped![1]) - 1, `counter ${result.epochAtReply}`);
   assert.equal(result.epochLater, result.epochAtReply, "the epoch counter stopped moving");
   assert.ok(result.epochAtReply >= 1 && result.epochAtReply < 5000);
-  assert.ok(result.idleCpuSeconds < 0.5, `the kernel used ${result.idleCpuSeconds} s of CPU in ${result.idleWindow} s while idle`);
+  assert.ok(result.idleCpuSeconds < 0.2, `the kernel used ${result.idleCpuSeconds} s of CPU in ${result.idleWindow} s while idle`);
   // The next cell runs, and the model predicts with the weights it had reached.
   assert.equal(result.next.status, "ok");
   assert.ok(result.weightsUnchanged, "the weights did not change after the interrupt");
