@@ -49,8 +49,8 @@ test("an interrupt during fit stops it with one line saying where; the model kee
 
 test("an interrupt arriving while tfjs trains stops fit after the running batch", async () => {
   const model = buildRecurrentModel({ cell: "lstm", units: 8, lookBack: 3, numFeatures: 1, seed: 3 });
-  const many = Array.from({ length: 40 }, () => x).flat(); // 600 samples: one epoch is many batches
-  const manyY = Array.from({ length: 40 }, () => y).flat();
+  const many = Array.from({ length: 150 }, () => x).flat(); // 2250 samples: one epoch is far longer than 300 ms
+  const manyY = Array.from({ length: 150 }, () => y).flat();
   let epochs = 0;
   const timer = setTimeout(() => requestInterrupt(), 300); // a signal arrives as a macrotask, like SIGINT
   try {
