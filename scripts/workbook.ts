@@ -123,8 +123,10 @@ function errorSummary(stderr: string): string {
   // nbconvert's own report: the failing cell's source.
   const at = lines.findIndex((l) => l.includes("An error occurred while executing"));
   const report = at >= 0 ? lines.slice(at, at + 25) : start < 0 ? lines.slice(-15) : [];
-  const thrown = errorOutput.filter((l) => /^\w*(Error|Exception)\b/.test(l.trim()));
-  return [...thrown.slice(0, 3), ...report, ...errorOutput.slice(0, 30)].filter((l) => l.trim() !== "").slice(0, 60).join("\n");
+  // The kernel's ename and evalue (scripts/nbconvert_config.py), else lines that look like an error.
+  const reported = errorOutput.filter((l) => l.startsWith("[workbook] error: ")).map((l) => l.slice("[workbook] error: ".length));
+  const thrown = reported.length > 0 ? reported : errorOutput.filter((l) => /^\w*(Error|Exception)\b/.test(l.trim()));
+  return [...thrown.slice(0, 3), ...report, ...errorOutput.filter((l) => !l.startsWith("[workbook] error: ")).slice(0, 30)].filter((l) => l.trim() !== "").slice(0, 60).join("\n");
 }
 
 /** Executes one notebook and exports its HTML page. */

@@ -45,10 +45,9 @@ test("npm install registered this checkout's tslab kernel, for the project and f
     for (const dir of [path.join(REPO, ".jupyter", "kernels", "tslab"), path.join(home, ".local", "share", "jupyter", "kernels", "tslab")]) {
       const spec = JSON.parse(readFileSync(path.join(dir, "kernel.json"), "utf8"));
       assert.equal(spec.language, "typescript");
-      assert.deepEqual(spec.argv.slice(1, 3), ["--require", path.join(REPO, "scripts", "kernel-hook.cjs")], "the kernel hook that tracks execute requests");
-      assert.equal(spec.argv[3], path.join(REPO, "node_modules", "tslab", "bin", "tslab"));
-      assert.ok(existsSync(spec.argv[0]) && existsSync(spec.argv[2]) && existsSync(spec.argv[3]), "absolute paths that exist");
-      assert.deepEqual(spec.argv.slice(4), ["kernel", "--config-path", "{connection_file}"]);
+      assert.equal(spec.argv[1], path.join(REPO, "lib", "dist", "kernel.js"), "the workbook's kernel entry point (tslab with its fixes)");
+      assert.ok(existsSync(spec.argv[0]) && existsSync(spec.argv[1]), "absolute paths that exist");
+      assert.deepEqual(spec.argv.slice(2), ["--config-path", "{connection_file}"]);
     }
     // Another installation's tslab kernel is left alone.
     const user = path.join(home, ".local", "share", "jupyter", "kernels", "tslab", "kernel.json");
@@ -81,6 +80,51 @@ test("without Jupyter, registering the kernel still succeeds and prints how to i
   }
 });
 
+test("register-kernel --prefix registers the kernel for every user: a notebook in any user's folder finds the kernel and the lib", { skip, timeout: 10 * 60 * 1000 }, () => {
+  const root = mkdtempSync(path.join(tmpdir(), "rnn-shared-"));
+  try {
+    const prefix = path.join(root, "usr-local");
+    const register = spawnSync(process.execPath, [path.join(REPO, "scripts", "register-kernel.mjs"), "--prefix", prefix], { encoding: "utf8" });
+    assert.equal(register.status, 0, register.stderr);
+    const specFile = path.join(prefix, "share", "jupyter", "kernels", "tslab", "kernel.json");
+    const spec = JSON.parse(readFileSync(specFile, "utf8"));
+    assert.equal(spec.argv[1], path.join(REPO, "lib", "dist", "kernel.js"));
+    assert.equal(spec.env.NODE_PATH, path.join(REPO, "node_modules"));
+    assert.ok(!existsSync(path.join(root, ".local")), "only the prefix is written");
+
+    // --sys-prefix asks Jupyter's python for sys.prefix.
+    const fakePython = path.join(root, "python3");
+    writeFileSync(fakePython, `#!/bin/sh\necho ${path.join(root, "venv")}\n`, { mode: 0o755 });
+    const sys = spawnSync(process.execPath, [path.join(REPO, "scripts", "register-kernel.mjs"), "--sys-prefix", "--python", fakePython], { encoding: "utf8" });
+    assert.equal(sys.status, 0, sys.stderr);
+    assert.ok(existsSync(path.join(root, "venv", "share", "jupyter", "kernels", "tslab", "kernel.json")));
+
+    // Another user: an empty home, no kernel of their own, a notebook outside the repository.
+    // A system-wide data folder is found through the same search as JUPYTER_PATH.
+    const home = path.join(root, "home", "student");
+    const course = path.join(home, "course");
+    mkdirSync(course, { recursive: true });
+    const { XDG_DATA_HOME, JUPYTER_DATA_DIR, JUPYTER_PATH, NODE_PATH, ...rest } = process.env;
+    const env = { ...rest, HOME: home, JUPYTER_PATH: path.join(prefix, "share", "jupyter") };
+    const list = spawnSync("/usr/bin/python3", ["-c", "import json; from jupyter_client.kernelspec import KernelSpecManager; print(json.dumps(KernelSpecManager().find_kernel_specs()))"], { env, encoding: "utf8" });
+    assert.equal(JSON.parse(list.stdout).tslab, path.dirname(specFile), list.stderr);
+    writeFileSync(path.join(course, "lesson.ipynb"), notebook(scratchCells));
+    const exec = spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--output", "lesson-run", "lesson.ipynb"], { cwd: course, env, encoding: "utf8" });
+    assert.equal(exec.status, 0, exec.stderr);
+    const lesson = readFileSync(path.join(course, "lesson-run.ipynb"), "utf8");
+    assert.match(lesson, /scratch ok 15x3x1 1/);
+    assert.match(lesson, /application\/vnd.plotly.v1\+json/, "charts display through the kernel's own tslab");
+    assert.ok(!existsSync(path.join(course, "node_modules")), "nothing installed into the user's folder");
+    // Types come from the shared lib too: a wrong annotation fails to compile, by name.
+    writeFileSync(path.join(course, "typed.ipynb"), notebook([`import { sumOfThree } from "rnn-workbook";\nconst n: string = sumOfThree().xShape;`]));
+    const typed = spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--output", "typed-run", "typed.ipynb"], { cwd: course, env, encoding: "utf8" });
+    assert.notEqual(typed.status, 0);
+    assert.match(typed.stderr, /CompileError: 2:7 - Type '\[number, number, number\]' is not assignable to type 'string'/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test("npm start serves notebooks/ with this checkout's TypeScript kernel", { skip }, async () => {
   const { spawn } = await import("node:child_process");
   const port = 18000 + (process.pid % 1000);
@@ -104,7 +148,7 @@ test("npm start serves notebooks/ with this checkout's TypeScript kernel", { ski
       }
     }
     assert.ok(specs && contents, "the server answered");
-    assert.equal(specs!.kernelspecs.tslab.spec.argv[3], path.join(REPO, "node_modules", "tslab", "bin", "tslab"));
+    assert.equal(specs!.kernelspecs.tslab.spec.argv[1], path.join(REPO, "lib", "dist", "kernel.js"));
     assert.ok(contents!.content.some((f) => f.name === "00-getting-started.ipynb"), "it serves notebooks/");
   } finally {
     try {

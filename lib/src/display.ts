@@ -89,8 +89,7 @@ function trackExecuteRequests(): RequestRegistry | null {
   global[REGISTRY] = registry;
   const receive = server.handleExecute;
   server.handleExecute = function (this: unknown, ...args: unknown[]) {
-    const message = args[1] as Parameters<typeof executeRequestOf>[0] | undefined;
-    if (message && typeof message.content === "object" && message.content !== null) registry.byContent.set(message.content, executeRequestOf(message));
+    noteExecuteRequest(args[1] as Parameters<typeof executeRequestOf>[0] | undefined);
     return receive.apply(this, args);
   };
   const execute = handler.handleExecuteImpl;
@@ -102,6 +101,19 @@ function trackExecuteRequests(): RequestRegistry | null {
   return registry;
 }
 trackExecuteRequests();
+
+/**
+ * Remembers an execute request as it arrives, so the cell it runs can learn its
+ * front-end session ({@link currentExecuteRequest}). tslab's own server does this
+ * through the wrapped `handleExecute`; the workbook's kernel (kernel.ts), whose
+ * server replaces that method, calls it directly.
+ */
+export function noteExecuteRequest(message: Parameters<typeof executeRequestOf>[0] | undefined): void {
+  const registry = trackExecuteRequests();
+  if (registry && message && typeof message.content === "object" && message.content !== null) {
+    registry.byContent.set(message.content, executeRequestOf(message));
+  }
+}
 
 /**
  * The execute request of the cell now running, or null when unknown: outside a

@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { chartBundle, ensurePlotlyLoaded, trainingChart } from "./charts";
 import { inNotebook, newDisplayHandle } from "./display";
+import { interruptible, interruptRequested, InterruptedError } from "./interrupt";
 import { createRng, shuffledIndices } from "./random";
 import {
   assert3D,
@@ -132,8 +133,17 @@ function formatLoss(v: number): string {
  * Trains `model` on `x` → `y` for `options.epochs` epochs with seeded
  * shuffling, showing progress (a live chart in a notebook, text lines in a
  * terminal), and returns the loss history.
+ *
+ * Kernel → Interrupt stops training after the batch that is running (see
+ * interrupt.ts): `fit` then throws an {@link InterruptedError} saying at which
+ * epoch it stopped, and the model keeps the weights it had reached.
  */
-export async function fit(model: tf.LayersModel, x: Inputs, y: Targets, options: FitOptions): Promise<TrainingHistory> {
+export function fit(model: tf.LayersModel, x: Inputs, y: Targets, options: FitOptions): Promise<TrainingHistory> {
+  return interruptible(() => fitLoop(model, x, y, options));
+}
+
+/** The body of {@link fit}. */
+async function fitLoop(model: tf.LayersModel, x: Inputs, y: Targets, options: FitOptions): Promise<TrainingHistory> {
   assertKnownOptions(
     options,
     ["epochs", "batchSize", "shuffle", "seed", "validationSplit", "validationData", "progress", "progressEvery", "title", "onEpochEnd"],
@@ -199,7 +209,19 @@ export async function fit(model: tf.LayersModel, x: Inputs, y: Targets, options:
     const rng = createRng(seed);
     const count = xs.shape[0];
     const started = Date.now();
+    // TensorFlow.js yields to the event loop about every 125 ms when a callback asks for it;
+    // an interrupt that arrived by then stops training after the current batch.
+    const stopWhenInterrupted = { onYield: () => void (interruptRequested() && (model.stopTraining = true)) };
+    const interrupted = (epoch: number) => {
+      if (chart && history.epochs > 0) draw();
+      return new InterruptedError(
+        epoch === 0
+          ? `Training interrupted before its first epoch of ${options.epochs}; the model's weights are unchanged.`
+          : `Training interrupted at epoch ${epoch} of ${options.epochs}; the model keeps its weights from that epoch.`,
+      );
+    };
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      if (interruptRequested()) throw interrupted(epoch - 1);
       let ex = xs;
       let ey = ys;
       if (options.shuffle !== false && count > 1) {
@@ -208,8 +230,9 @@ export async function fit(model: tf.LayersModel, x: Inputs, y: Targets, options:
         ey = tf.gather(ys, order);
         order.dispose();
       }
-      const result = await model.fit(ex, ey, { epochs: 1, batchSize, shuffle: false, verbose: 0, validationData: validation });
+      const result = await model.fit(ex, ey, { epochs: 1, batchSize, shuffle: false, verbose: 0, validationData: validation, callbacks: stopWhenInterrupted });
       if (ex !== xs) tf.dispose([ex, ey]);
+      if (model.stopTraining) throw interrupted(epoch); // stopped part-way through this epoch
       const logs: Record<string, number> = {};
       for (const [name, values] of Object.entries(result.history)) logs[name] = Number(values[0]);
       history.epochs = epoch;
