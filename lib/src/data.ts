@@ -45,7 +45,7 @@ export interface DataLocationOptions {
 export interface Table {
   /** The file read. */
   file: string;
-  /** Names of the numeric columns, in file order. */
+  /** Names of the numeric columns read: in file order, or in the order `options.columns` asked for. */
   columns: string[];
   /** The first column's text for every row (dates or labels). */
   index: string[];
