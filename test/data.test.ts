@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { datasetPath, loadDataFrame, loadSeries, loadTable, loadText, parseCsvTable } from "../lib/src/data";
+import { datasetPath, loadCsv, loadCsvDataFrame, loadCsvSeries, loadDataFrame, loadSeries, loadTable, loadText, parseCsvTable } from "../lib/src/data";
+import { throwsInput } from "./assertions";
 
 test("car sales: CRLF line endings and no final newline read as 108 clean rows", () => {
   const sales = loadSeries("monthly-car-sales", "Sales");
@@ -65,4 +66,53 @@ test("unknown datasets and columns list the valid choices", () => {
   assert.throws(() => loadTable("sales" as never), /Expected `name` to be one of "monthly-car-sales", "airline-passengers", "ETTh1", "republic", but got "sales"/);
   assert.throws(() => loadSeries("monthly-car-sales", "sales"), /Expected `column` to be one of "Sales", but got "sales"/);
   assert.throws(() => loadTable("republic" as never), /Use loadText/);
+});
+
+test("loadCsv reads any CSV file by path; loadCsvSeries one column; loadCsvDataFrame a DataFrame", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "rnn-csv-"));
+  try {
+    const file = path.join(dir, "shop.csv");
+    writeFileSync(file, "Day,Note,Visitors,Sales\r\n2024-01-01,quiet,10,100\r\n2024-01-02,busy,30,250");
+    // every column after the first must then be numeric: "Note" is not
+    throwsInput(() => loadCsv(file), `${file} line 2, column Note`, '"quiet"');
+    const table = loadCsv(file, { columns: ["Sales", "Visitors"] });
+    assert.deepEqual(table.columns, ["Sales", "Visitors"]);
+    assert.deepEqual(table.rows, [[100, 10], [250, 30]]);
+    assert.deepEqual(table.index, ["2024-01-01", "2024-01-02"]);
+    assert.equal(table.indexColumn, "Day");
+    assert.deepEqual(loadCsvSeries(file, "Sales"), { index: ["2024-01-01", "2024-01-02"], values: [100, 250] });
+    const df = loadCsvDataFrame(file, { columns: ["Visitors"] });
+    assert.deepEqual(df.columns, ["Day", "Visitors"]);
+    assert.deepEqual(df["Visitors"].values, [10, 30]);
+    // a relative path starts from the working directory
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      assert.deepEqual(loadCsvSeries("shop.csv", "Visitors").values, [10, 30]);
+    } finally {
+      process.chdir(cwd);
+    }
+    // the shipped file read by path gives what loadSeries gives
+    assert.deepEqual(loadCsvSeries(datasetPath("monthly-car-sales"), "Sales"), loadSeries("monthly-car-sales", "Sales"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("loadCsv: a missing file, a folder, a missing column and a bad cell are clear errors", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "rnn-csv-"));
+  try {
+    const file = path.join(dir, "sales.csv");
+    writeFileSync(file, "Month,Sales\n1960-01,10\n1960-02,12\n1960-03,n/a\n");
+    throwsInput(() => loadCsv(path.join(dir, "nope.csv")), "`file`", "an existing CSV file", `There is no file at ${path.join(dir, "nope.csv")}`);
+    throwsInput(() => loadCsv(dir), "`file`", "which is a folder");
+    throwsInput(() => loadCsv(""), "`file`", "path of a CSV file");
+    throwsInput(() => loadCsvSeries(file, "sales"), "`options.columns[0]`", 'one of the numeric columns', '"Sales"', "case-sensitive");
+    throwsInput(() => loadCsvSeries(file, "Month"), "`options.columns[0]`", "label column");
+    throwsInput(() => loadCsvSeries(file, "Sales"), `${file} line 4, column Sales`, "a number", '"n/a"');
+    throwsInput(() => loadCsv(file, { columns: [] }), "`options.columns`", "non-empty array");
+    throwsInput(() => loadCsv(file, { column: ["Sales"] } as never), "unknown key `column`");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

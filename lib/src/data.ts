@@ -1,6 +1,7 @@
 /**
- * Loading the workbook's data files: CSV series as typed columns or as danfo
- * DataFrames, and the text corpus. Introduced in notebook 05 (car sales).
+ * Loading data files — the workbook's own and any CSV file of a student's —
+ * as typed columns or as danfo DataFrames, and the text corpus.
+ * Introduced in notebook 05 (car sales).
  *
  * This is the module that reads files; compute modules never do. CSV text is
  * parsed with papaparse (the parser danfo itself uses) and validated here, so a
@@ -11,7 +12,7 @@ import { existsSync, readFileSync, statSync } from "fs";
 import * as path from "path";
 import Papa from "papaparse";
 import type { DataFrame } from "danfojs-node";
-import { assertOneOf, described, fail, WorkbookInputError } from "./validate";
+import { assertKnownOptions, assertOneOf, described, fail, WorkbookInputError } from "./validate";
 
 /** The data files that ship with the workbook, by name. */
 export const DATASETS = {
@@ -44,7 +45,7 @@ export interface DataLocationOptions {
 export interface Table {
   /** The file read. */
   file: string;
-  /** Names of the numeric columns, in file order. */
+  /** Names of the numeric columns read: in file order, or in the order `options.columns` asked for. */
   columns: string[];
   /** The first column's text for every row (dates or labels). */
   index: string[];
@@ -96,12 +97,24 @@ export function datasetPath(name: DatasetName, options: DataLocationOptions = {}
   );
 }
 
+/** Options of {@link parseCsvTable} and {@link loadCsv}. */
+export interface CsvColumnsOptions {
+  /**
+   * The numeric columns to read, by header name, in the order wanted; other
+   * columns (text, or not needed) are skipped unchecked. Default: every column
+   * after the first.
+   */
+  columns?: string[];
+}
+
 /**
  * Parses CSV text whose first column is a label (e.g. a date) and whose other
- * columns are numbers. `source` names the file in errors.
+ * columns (or the `columns` asked for) are numbers. `source` names the file in errors.
+ * Introduced in notebook 05 (car sales); `options.columns` too.
  */
-export function parseCsvTable(text: string, source = "csv"): Table {
+export function parseCsvTable(text: string, source = "csv", options: CsvColumnsOptions = {}): Table {
   if (typeof text !== "string") fail("text", "the CSV file's text", text);
+  assertKnownOptions(options, ["columns"], '{ columns: ["Sales"] }');
   const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ""), { skipEmptyLines: "greedy" });
   const fatal = parsed.errors.find((e) => e.type !== "Delimiter");
   if (fatal) {
@@ -112,7 +125,9 @@ export function parseCsvTable(text: string, source = "csv"): Table {
     fail(source, "a CSV file with a header row of at least two columns (a label and a value)", described(header ? `a header of ${header.length} column(s)` : "an empty file"));
   }
   if (body.length === 0) fail(source, "a CSV file with at least one data row", described("only a header"));
-  const columns = header.slice(1).map((c) => c.trim());
+  const names = header.map((c) => c.trim());
+  const columns = readColumnNames(options.columns, names, source);
+  const positions = columns.map((c) => names.indexOf(c, 1));
   const index: string[] = [];
   const rows: number[][] = [];
   body.forEach((fields, r) => {
@@ -122,7 +137,8 @@ export function parseCsvTable(text: string, source = "csv"): Table {
     }
     index.push(fields[0].trim());
     rows.push(
-      fields.slice(1).map((field, c) => {
+      positions.map((position, c) => {
+        const field = fields[position];
         const value = field.trim() === "" ? NaN : Number(field);
         if (!Number.isFinite(value)) {
           fail(`${source} line ${line}, column ${columns[c]}`, "a number", field, "Fix that value or remove the line.");
@@ -131,7 +147,22 @@ export function parseCsvTable(text: string, source = "csv"): Table {
       }),
     );
   });
-  return { file: source, columns, index, indexColumn: header[0].trim(), rows };
+  return { file: source, columns, index, indexColumn: names[0], rows };
+}
+
+/** The numeric columns asked for, checked against the header (never the label column). */
+function readColumnNames(asked: string[] | undefined, names: string[], source: string): string[] {
+  const available = names.slice(1);
+  if (asked === undefined) return available;
+  const list = available.map((n) => JSON.stringify(n)).join(", ");
+  if (!Array.isArray(asked) || asked.length === 0) fail("options.columns", `a non-empty array of column names of ${source} (${list})`, asked);
+  asked.forEach((name, i) => {
+    if (typeof name !== "string" || !available.includes(name)) {
+      const hint = typeof name === "string" && name === names[0] ? ` ${JSON.stringify(name)} is the label column, read as the table's index.` : "";
+      fail(`options.columns[${i}]`, `one of the numeric columns of ${source}: ${list}`, name, `Column names are case-sensitive.${hint}`);
+    }
+  });
+  return asked;
 }
 
 /** Reads one of the workbook's CSV datasets as a typed table. Introduced in notebook 05. */
@@ -143,10 +174,7 @@ export function loadTable(name: CsvDatasetName, options: DataLocationOptions = {
 
 /** Reads one numeric column of a CSV dataset, e.g. `loadSeries("monthly-car-sales", "Sales")`. */
 export function loadSeries(name: CsvDatasetName, column: string, options: DataLocationOptions = {}): Series {
-  const table = loadTable(name, options);
-  const c = table.columns.indexOf(column);
-  if (c < 0) fail("column", `one of ${table.columns.map((n) => JSON.stringify(n)).join(", ")}`, column);
-  return { index: table.index, values: table.rows.map((row) => row[c]) };
+  return seriesOf(loadTable(name, options), column);
 }
 
 /**
@@ -154,7 +182,61 @@ export function loadSeries(name: CsvDatasetName, column: string, options: DataLo
  * others as numbers), for `head()`, `describe()` and friends.
  */
 export function loadDataFrame(name: CsvDatasetName, options: DataLocationOptions = {}): DataFrame {
-  const table = loadTable(name, options);
+  return tableToDataFrame(loadTable(name, options));
+}
+
+/**
+ * Reads any CSV file — a student's own, not only the workbook's — whose first
+ * column is a label (a date such as "1960-01") and whose other columns, or
+ * `options.columns`, are numbers. `file` is a path, relative to the working
+ * directory (a notebook's own folder) or absolute. A missing file, a missing
+ * column or a cell that is not a number is an error naming the file, line and column.
+ * Introduced in notebook 05 (car sales).
+ */
+export function loadCsv(file: string, options: CsvColumnsOptions = {}): Table {
+  const resolved = csvFilePath(file);
+  return parseCsvTable(readFileSync(resolved, "utf8"), resolved, options);
+}
+
+/**
+ * Reads one numeric column of any CSV file with its labels, e.g.
+ * `loadCsvSeries("my-sales.csv", "Sales")`. Only that column must be numeric.
+ * Introduced in notebook 05 (car sales).
+ */
+export function loadCsvSeries(file: string, column: string): Series {
+  if (typeof column !== "string" || column === "") fail("column", "the name of a numeric column in the header", column);
+  return seriesOf(loadCsv(file, { columns: [column] }), column);
+}
+
+/**
+ * Reads any CSV file as a danfo DataFrame (the label column as text, the
+ * numeric columns as numbers), for `head()`, `describe()` and friends.
+ * Introduced in notebook 05 (car sales).
+ */
+export function loadCsvDataFrame(file: string, options: CsvColumnsOptions = {}): DataFrame {
+  return tableToDataFrame(loadCsv(file, options));
+}
+
+/** The absolute path of an existing file, or a clear error saying where it was looked for. */
+function csvFilePath(file: string): string {
+  if (typeof file !== "string" || file.trim() === "") fail("file", "the path of a CSV file, e.g. \"data/my-sales.csv\"", file);
+  const resolved = path.resolve(file);
+  if (!existsSync(resolved)) {
+    fail("file", "the path of an existing CSV file", file, `There is no file at ${resolved} (relative paths start from the working directory, ${process.cwd()}).`);
+  }
+  if (!statSync(resolved).isFile()) fail("file", "the path of a file", described(`${JSON.stringify(file)}, which is a folder (${resolved})`));
+  return resolved;
+}
+
+/** One numeric column of a table with its labels. */
+function seriesOf(table: Table, column: string): Series {
+  const c = table.columns.indexOf(column);
+  if (c < 0) fail("column", `one of ${table.columns.map((n) => JSON.stringify(n)).join(", ")}`, column);
+  return { index: table.index, values: table.rows.map((row) => row[c]) };
+}
+
+/** A table as a danfo DataFrame: the label column as text, then the numeric columns. */
+function tableToDataFrame(table: Table): DataFrame {
   const dfd = require("danfojs-node") as typeof import("danfojs-node"); // loaded on first use: it is large
   const data: Record<string, Array<string | number>> = { [table.indexColumn]: table.index };
   table.columns.forEach((column, c) => {

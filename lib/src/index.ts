@@ -34,6 +34,7 @@ export * from "./text";
 export * from "./io";
 export * from "./sweeps";
 export * from "./importance";
+export * from "./features";
 
 // Start choosing the backend on import; `await ready()` waits for it. A failure
 // (e.g. an unknown RNN_WORKBOOK_BACKEND) is reported by `ready()`, not here.
