@@ -320,6 +320,21 @@ test("bad arguments get an error naming what was expected, what was received, an
       assert.match(run.stderr, message, args.join(" "));
     }
     assert.ok(!existsSync(path.join(dir, "c")), "a bad kernel name is caught before anything is written");
+    const missing = cli(["kernel", path.join(dir, "nowhere")]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /Expected `<folder>` to be an existing course folder, but got ".*nowhere"\. Run rnn-workbook init <folder> first/);
+
+    // A kernel name taken by another course folder is not overwritten.
+    const prefix = path.join(dir, "prefix");
+    mkdirSync(path.join(dir, "one"));
+    mkdirSync(path.join(dir, "two"));
+    assert.equal(cli(["kernel", path.join(dir, "one"), "--prefix", prefix, "--kernel-name", "tslab-shared"]).status, 0);
+    const kernelJson = path.join(prefix, "share", "jupyter", "kernels", "tslab-shared", "kernel.json");
+    const taken = readFileSync(kernelJson, "utf8");
+    const clash = cli(["kernel", path.join(dir, "two"), "--prefix", prefix, "--kernel-name", "tslab-shared"]);
+    assert.equal(clash.status, 1);
+    assert.match(clash.stdout, /skipped .*a kernel named tslab-shared of the course folder .*one is registered there; pass --kernel-name <another name>/);
+    assert.equal(readFileSync(kernelJson, "utf8"), taken);
     const help = cli(["--help"]);
     assert.equal(help.status, 0);
     assert.match(help.stdout, /rnn-workbook init <folder> \[options\][\s\S]*--prefix <dir>[\s\S]*--system/);

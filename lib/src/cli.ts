@@ -9,6 +9,8 @@
  * Imports only Node's modules and the course module: it must start where the library's
  * own dependencies are not installed (`npx --package <repo>/lib`).
  */
+import { existsSync } from "fs";
+import * as path from "path";
 import { formatReport, initCourse, KernelScope, registerKernel } from "./course";
 import { described, fail, WorkbookInputError } from "./validate";
 
@@ -105,10 +107,13 @@ export function main(argv: string[]): number {
   }
   try {
     if (args.command === "kernel") {
+      if (!existsSync(path.resolve(args.folder!))) fail("<folder>", "an existing course folder", args.folder, "Run rnn-workbook init <folder> first, or give the path of the folder holding package.json.");
       const { report, kernelName, kernelDir } = registerKernel({ folder: args.folder!, scope: args.scope, prefix: args.prefix, kernelName: args.kernelName });
       console.log(`  ${report.action.padEnd(9)} ${report.file}${report.reason ? ` — ${report.reason}` : ""}`);
       if (report.action === "skipped") return 1;
       console.log(`Kernel "${kernelName}" registered in ${kernelDir}.`);
+      const tslab = path.join(path.resolve(args.folder!), "node_modules", "tslab", "bin", "tslab");
+      if (!existsSync(tslab)) console.log(`Note: ${tslab} does not exist yet; run npm ci (or npm install) in the folder.`);
       return 0;
     }
     const report = initCourse({ folder: args.folder!, scope: args.scope, prefix: args.prefix, kernelName: args.kernelName, install: args.install });

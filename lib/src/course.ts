@@ -297,10 +297,15 @@ function packLibrary(folder: string): string {
   const tmp = mkdtempSync(path.join(folder, ".rnn-workbook-pack-"));
   const fromCheckout = existsSync(path.join(lib, "tsconfig.json"));
   const args = ["pack", lib, "--pack-destination", tmp, "--json", "--silent", ...(fromCheckout ? [] : ["--ignore-scripts"])];
-  run("npm", args, folder, true);
-  const tarball = readdirSync(tmp).find((f) => f.endsWith(".tgz"));
-  if (!tarball) throw new Error(`npm pack ${lib} wrote no tarball.`);
-  return path.join(tmp, tarball);
+  try {
+    run("npm", args, folder, true);
+    const tarball = readdirSync(tmp).find((f) => f.endsWith(".tgz"));
+    if (!tarball) throw new Error(`npm pack ${lib} wrote no tarball.`);
+    return path.join(tmp, tarball);
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** Registers the folder's kernel; the report line, plus the kernel's folder. */
