@@ -178,57 +178,5 @@ test("a scratch notebook in another folder of the repo imports the lib by name, 
   }
 });
 
-test("an instructor installs the packed lib into a folder of their own and runs a notebook there", { skip, timeout: 10 * 60 * 1000 }, () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "rnn-instructor-"));
-  try {
-    const pack = spawnSync("npm", ["pack", "--pack-destination", dir, "--workspace", "lib"], { cwd: REPO, encoding: "utf8" });
-    assert.equal(pack.status, 0, pack.stderr);
-    const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
-    const listing = spawnSync("tar", ["-tzf", path.join(dir, tarball)], { encoding: "utf8" }).stdout;
-    for (const file of ["package/dist/index.js", "package/dist/index.d.ts", "package/package.json"]) assert.ok(listing.includes(file), file);
-
-    // The README's instructions: the lib, tslab, and the one override danfojs-node needs.
-    const rootPackage = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8"));
-    writeFileSync(
-      path.join(dir, "package.json"),
-      JSON.stringify({ name: "my-course", private: true, overrides: rootPackage.overrides, allowScripts: rootPackage.allowScripts }, null, 2),
-    );
-    const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", `./${tarball}`, "tslab@1.0.22"], { cwd: dir, encoding: "utf8" });
-    assert.equal(install.status, 0, install.stdout + install.stderr);
-
-    // Plain Node: the lib loads, picks a backend and trains.
-    const node = spawnSync(process.execPath, ["-e", `
-      const wb = require("rnn-workbook");
-      wb.ready().then(async (b) => {
-        const d = wb.sumOfThree();
-        const m = wb.buildRecurrentModel({ lookBack: 3, numFeatures: 1, units: 4 });
-        const h = await wb.fit(m, d.x, d.y, { epochs: 2, progress: "none" });
-        console.log(JSON.stringify({ backend: b.name, epochs: h.epochs, rows: wb.loadSeries("monthly-car-sales", "Sales", { dir: ${JSON.stringify(path.join(REPO, "datasets"))} }).values.length }));
-      });`], { cwd: dir, encoding: "utf8" });
-    assert.equal(node.status, 0, node.stderr);
-    const info = JSON.parse(node.stdout.trim().split("\n").pop()!);
-    assert.equal(info.epochs, 2);
-    assert.equal(info.rows, 108);
-    assert.equal(require.resolve("rnn-workbook", { paths: [dir] }), path.join(dir, "node_modules", "rnn-workbook", "dist", "index.js"));
-
-    // A notebook in that folder, on that folder's own tslab kernel.
-    const jupyterPath = path.join(dir, "jupyter");
-    mkdirSync(path.join(jupyterPath, "kernels", "tslab"), { recursive: true });
-    writeFileSync(
-      path.join(jupyterPath, "kernels", "tslab", "kernel.json"),
-      JSON.stringify({ argv: [process.execPath, path.join(dir, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript", language: "typescript" }),
-    );
-    writeFileSync(path.join(dir, "lesson.ipynb"), notebook(scratchCells));
-    const exec = spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--output", "lesson-run", "lesson.ipynb"], {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...process.env, JUPYTER_PATH: jupyterPath },
-    });
-    assert.equal(exec.status, 0, exec.stderr);
-    const executed = readFileSync(path.join(dir, "lesson-run.ipynb"), "utf8");
-    assert.match(executed, /scratch ok 15x3x1 1/);
-    assert.match(executed, /application\/vnd.plotly.v1\+json/, "the chart was displayed through the instructor's own tslab");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+// An instructor's own folder (the packed lib, tslab, the kernel, a notebook there): test/course.test.ts,
+// which runs the README's commands as written.

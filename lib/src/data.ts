@@ -36,7 +36,8 @@ export interface DataLocationOptions {
   /**
    * Folder holding the data files. Default: the `RNN_WORKBOOK_DATASETS`
    * environment variable; else the nearest `datasets/` folder at or above the
-   * working directory; else the workbook repository's `datasets/`.
+   * working directory; else the data files packed into the installed library
+   * (`node_modules/rnn-workbook/datasets`); else the workbook repository's `datasets/`.
    */
   dir?: string;
 }
@@ -76,6 +77,7 @@ function candidateDirs(options: DataLocationOptions): string[] {
     dirs.push(path.join(dir, "datasets"));
     if (path.dirname(dir) === dir) break;
   }
+  dirs.push(path.resolve(__dirname, "..", "datasets")); // dist → the installed package's datasets (packed in by prepack)
   dirs.push(path.resolve(__dirname, "..", "..", "datasets")); // lib/dist → repo/datasets
   return dirs;
 }
