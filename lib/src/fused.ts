@@ -59,51 +59,106 @@ const SELU_SCALE_ALPHA = 1.7580993408473768599402175208123;
 const SOFTPLUS_THRESHOLD = Math.log(1.1920928955078125e-7) + 2.0; // as TensorFlow.js's softplus kernel
 const HARD_SIGMOID_SLOPE = Math.fround(0.2);
 
-/** An element-wise activation from its value and its derivative (from z and y). */
-function elementwise(f: (z: number) => number, d: (z: number, y: number) => number): SegmentActivation {
+/** tanh through one exponential (faster than Math.tanh in V8; saturated beyond |z| > 15 as in float32). */
+function tanh(z: number): number {
+  if (z > 15) return 1;
+  if (z < -15) return -1;
+  const e = Math.exp(2 * z);
+  return (e - 1) / (e + 1);
+}
+
+/** Softplus as TensorFlow.js's kernel computes it. */
+function softplus(z: number): number {
+  return z < SOFTPLUS_THRESHOLD ? Math.exp(z) : z > -SOFTPLUS_THRESHOLD ? z : Math.log(1 + Math.exp(z));
+}
+
+/**
+ * An activation as loops specialised per function (one switch per segment, none per
+ * value: a shared loop calling a function per value runs several times slower).
+ */
+function activation(name: FusedActivationName): SegmentActivation {
+  if (name === "softmax") {
+    return {
+      forward(z, y, o, n) {
+        let max = -Infinity;
+        for (let j = o; j < o + n; j++) max = Math.max(max, z[j]);
+        let sum = 0;
+        for (let j = o; j < o + n; j++) sum += Math.exp(z[j] - max);
+        for (let j = o; j < o + n; j++) y[j] = Math.exp(z[j] - max) / sum;
+      },
+      backward(_z, y, o, n, dy, dz) {
+        let dot = 0;
+        for (let j = 0; j < n; j++) dot += dy[j] * y[o + j];
+        for (let j = 0; j < n; j++) dz[o + j] = y[o + j] * (dy[j] - dot);
+      },
+    };
+  }
   return {
     forward(z, y, o, n) {
-      for (let j = o; j < o + n; j++) y[j] = f(z[j]);
+      const end = o + n;
+      switch (name) {
+        case "tanh":
+          for (let j = o; j < end; j++) y[j] = tanh(z[j]);
+          break;
+        case "sigmoid":
+          for (let j = o; j < end; j++) y[j] = 1 / (1 + Math.exp(-z[j]));
+          break;
+        case "hardSigmoid":
+          for (let j = o; j < end; j++) y[j] = Math.min(1, Math.max(0, HARD_SIGMOID_SLOPE * z[j] + 0.5));
+          break;
+        case "relu":
+          for (let j = o; j < end; j++) y[j] = z[j] > 0 ? z[j] : 0;
+          break;
+        case "linear":
+          for (let j = o; j < end; j++) y[j] = z[j];
+          break;
+        case "elu":
+          for (let j = o; j < end; j++) y[j] = z[j] >= 0 ? z[j] : Math.exp(z[j]) - 1;
+          break;
+        case "selu":
+          for (let j = o; j < end; j++) y[j] = z[j] > 0 ? SELU_SCALE * z[j] : SELU_SCALE_ALPHA * (Math.exp(z[j]) - 1);
+          break;
+        case "softplus":
+          for (let j = o; j < end; j++) y[j] = softplus(z[j]);
+          break;
+      }
     },
     backward(z, y, o, n, dy, dz) {
-      for (let j = 0; j < n; j++) dz[o + j] = dy[j] * d(z[o + j], y[o + j]);
+      switch (name) {
+        case "tanh":
+          for (let j = 0; j < n; j++) dz[o + j] = dy[j] * (1 - y[o + j] * y[o + j]);
+          break;
+        case "sigmoid":
+          for (let j = 0; j < n; j++) dz[o + j] = dy[j] * y[o + j] * (1 - y[o + j]);
+          break;
+        case "hardSigmoid":
+          // The gradient of clipByValue(0.2·z + 0.5, 0, 1): passes where the clipped value is within [0, 1].
+          for (let j = 0; j < n; j++) {
+            const p = Math.fround(HARD_SIGMOID_SLOPE * z[o + j] + 0.5);
+            dz[o + j] = p >= 0 && p <= 1 ? dy[j] * HARD_SIGMOID_SLOPE : 0;
+          }
+          break;
+        case "relu":
+          for (let j = 0; j < n; j++) dz[o + j] = z[o + j] > 0 ? dy[j] : 0;
+          break;
+        case "linear":
+          for (let j = 0; j < n; j++) dz[o + j] = dy[j];
+          break;
+        case "elu":
+          for (let j = 0; j < n; j++) dz[o + j] = y[o + j] >= 0 ? dy[j] : dy[j] * (y[o + j] + 1);
+          break;
+        case "selu":
+          for (let j = 0; j < n; j++) dz[o + j] = z[o + j] > 0 ? dy[j] * SELU_SCALE : dy[j] * SELU_SCALE_ALPHA * Math.exp(z[o + j]);
+          break;
+        case "softplus":
+          for (let j = 0; j < n; j++) dz[o + j] = dy[j] / (1 + Math.exp(-z[o + j]));
+          break;
+      }
     },
   };
 }
 
-const ACTIVATIONS: Record<FusedActivationName, SegmentActivation> = {
-  tanh: elementwise(Math.tanh, (_z, y) => 1 - y * y),
-  sigmoid: elementwise((z) => 1 / (1 + Math.exp(-z)), (_z, y) => y * (1 - y)),
-  hardSigmoid: elementwise(
-    (z) => Math.min(1, Math.max(0, HARD_SIGMOID_SLOPE * z + 0.5)),
-    (z) => {
-      const p = Math.fround(HARD_SIGMOID_SLOPE * z + 0.5);
-      return p >= 0 && p <= 1 ? HARD_SIGMOID_SLOPE : 0;
-    },
-  ),
-  relu: elementwise((z) => (z > 0 ? z : 0), (z) => (z > 0 ? 1 : 0)),
-  linear: elementwise((z) => z, () => 1),
-  elu: elementwise((z) => (z >= 0 ? z : Math.exp(z) - 1), (_z, y) => (y >= 0 ? 1 : y + 1)),
-  selu: elementwise((z) => (z > 0 ? SELU_SCALE * z : SELU_SCALE_ALPHA * (Math.exp(z) - 1)), (z) => (z > 0 ? SELU_SCALE : SELU_SCALE_ALPHA * Math.exp(z))),
-  softplus: elementwise(
-    (z) => (z < SOFTPLUS_THRESHOLD ? Math.exp(z) : z > -SOFTPLUS_THRESHOLD ? z : Math.log(1 + Math.exp(z))),
-    (z) => 1 / (1 + Math.exp(-z)),
-  ),
-  softmax: {
-    forward(z, y, o, n) {
-      let max = -Infinity;
-      for (let j = o; j < o + n; j++) max = Math.max(max, z[j]);
-      let sum = 0;
-      for (let j = o; j < o + n; j++) sum += Math.exp(z[j] - max);
-      for (let j = o; j < o + n; j++) y[j] = Math.exp(z[j] - max) / sum;
-    },
-    backward(_z, y, o, n, dy, dz) {
-      let dot = 0;
-      for (let j = 0; j < n; j++) dot += dy[j] * y[o + j];
-      for (let j = 0; j < n; j++) dz[o + j] = y[o + j] * (dy[j] - dot);
-    },
-  },
-};
+const ACTIVATIONS = Object.fromEntries(FUSED_ACTIVATIONS.map((name) => [name, activation(name)])) as Record<FusedActivationName, SegmentActivation>;
 
 // ---------------------------------------------------------------------------------------
 // Matrix products through the backend (XNNPACK on wasm), from and to typed arrays.
@@ -164,176 +219,284 @@ export function fusedRecurrence(spec: FusedSpec, x: tf.Tensor, kernel: tf.Tensor
   return spec.useBias ? op(x, kernel, recurrentKernel, bias!) : op(x, kernel, recurrentKernel);
 }
 
+/**
+ * The values of one sequence pass, row-major with row `b·steps + t` for sample b at step t.
+ * (The step functions below are small and separate so that the JIT optimises each one.)
+ */
+class Pass {
+  readonly rows: number;
+  /** Pre-activations, [rows, width]. */
+  readonly z: Float32Array;
+  /** Activations, [rows, width]. */
+  readonly a: Float32Array;
+  /** Outputs h, [rows, units] = [batch, steps, units]. */
+  readonly h: Float32Array;
+  /** LSTM carry c and act(c), [rows, units]; GRU r·h_{t-1} in `c`. */
+  readonly c: Float32Array;
+  readonly ac: Float32Array;
+  constructor(
+    readonly batch: number,
+    readonly steps: number,
+    readonly units: number,
+    readonly width: number,
+    readonly act: SegmentActivation,
+    readonly gate: SegmentActivation,
+  ) {
+    this.rows = batch * steps;
+    this.z = new Float32Array(this.rows * width);
+    this.a = new Float32Array(this.rows * width);
+    this.h = new Float32Array(this.rows * units);
+    this.c = new Float32Array(this.rows * units);
+    this.ac = new Float32Array(this.rows * units);
+  }
+}
+
+/** z = xw + hr for `n` values of every sample at step t (hr: [batch, hrWidth], null at t = 0). */
+function addRecurrent(q: Pass, t: number, xw: Float32Array, hr: Float32Array | null, hrWidth: number, offset: number, n: number): void {
+  const { batch, steps, width, z } = q;
+  for (let s = 0; s < batch; s++) {
+    const o = (s * steps + t) * width + offset;
+    if (hr === null) {
+      for (let j = 0; j < n; j++) z[o + j] = xw[o + j];
+    } else {
+      const ho = s * hrWidth;
+      for (let j = 0; j < n; j++) z[o + j] = xw[o + j] + hr[ho + j];
+    }
+  }
+}
+
+/** SimpleRNN, step t: h = act(z). */
+function rnnForwardStep(q: Pass, t: number, hPrev: Float32Array): void {
+  const { batch, steps, units, width, z, a, h, act } = q;
+  for (let s = 0; s < batch; s++) {
+    const row = s * steps + t;
+    const o = row * width;
+    act.forward(z, a, o, units);
+    for (let u = 0; u < units; u++) {
+      h[row * units + u] = a[o + u];
+      hPrev[s * units + u] = a[o + u];
+    }
+  }
+}
+
+/** LSTM, step t: gates i, f, candidate, o; c = f·c_{t-1} + i·candidate; h = o·act(c). */
+function lstmForwardStep(q: Pass, t: number, hPrev: Float32Array): void {
+  const { batch, steps, units, width, z, a, c, ac, h, act, gate } = q;
+  for (let s = 0; s < batch; s++) {
+    const row = s * steps + t;
+    const o = row * width;
+    const oh = row * units;
+    gate.forward(z, a, o, 2 * units);
+    act.forward(z, a, o + 2 * units, units);
+    gate.forward(z, a, o + 3 * units, units);
+    for (let u = 0; u < units; u++) {
+      const cPrev = t > 0 ? c[oh - units + u] : 0;
+      c[oh + u] = a[o + units + u] * cPrev + a[o + u] * a[o + 2 * units + u];
+    }
+    act.forward(c, ac, oh, units);
+    for (let u = 0; u < units; u++) {
+      const value = a[o + 3 * units + u] * ac[oh + u];
+      h[oh + u] = value;
+      hPrev[s * units + u] = value;
+    }
+  }
+}
+
+/** GRU, step t, first half: gates z and r, and r·h_{t-1} (into `rh` and the pass's `c`). */
+function gruForwardGates(q: Pass, t: number, hPrev: Float32Array, rh: Float32Array): void {
+  const { batch, steps, units, width, z, a, c, gate } = q;
+  for (let s = 0; s < batch; s++) {
+    const row = s * steps + t;
+    const o = row * width;
+    gate.forward(z, a, o, 2 * units);
+    for (let u = 0; u < units; u++) {
+      const value = a[o + units + u] * hPrev[s * units + u];
+      rh[s * units + u] = value;
+      c[row * units + u] = value;
+    }
+  }
+}
+
+/** GRU, step t, second half: candidate hh = act(z), h = z·h_{t-1} + (1 - z)·hh. */
+function gruForwardOutput(q: Pass, t: number, hPrev: Float32Array): void {
+  const { batch, steps, units, width, a, h, act, z } = q;
+  for (let s = 0; s < batch; s++) {
+    const row = s * steps + t;
+    const o = row * width;
+    act.forward(z, a, o + 2 * units, units);
+    for (let u = 0; u < units; u++) {
+      const gz = a[o + u];
+      const value = gz * hPrev[s * units + u] + (1 - gz) * a[o + 2 * units + u];
+      h[row * units + u] = value;
+      hPrev[s * units + u] = value;
+    }
+  }
+}
+
+/** dh of sample s at step t: from step t + 1 plus, where the layer outputs step t, from the output. */
+function stepGradient(q: Pass, t: number, s: number, dy: ArrayLike<number>, returnSequences: boolean, dhRec: Float32Array, dh: Float64Array): void {
+  const { steps, units } = q;
+  const oy = returnSequences ? (s * steps + t) * units : s * units;
+  const fromOutput = returnSequences || t === steps - 1;
+  for (let u = 0; u < units; u++) dh[u] = dhRec[s * units + u] + (fromOutput ? dy[oy + u] : 0);
+}
+
+/** SimpleRNN, step t backward: dz = act'(z)·dh. */
+function rnnBackwardStep(q: Pass, t: number, dy: ArrayLike<number>, returnSequences: boolean, dhRec: Float32Array, dz: Float32Array, dh: Float64Array): void {
+  const { batch, steps, width, units, z, a, act } = q;
+  for (let s = 0; s < batch; s++) {
+    stepGradient(q, t, s, dy, returnSequences, dhRec, dh);
+    act.backward(z, a, (s * steps + t) * width, units, dh, dz);
+  }
+}
+
+/** LSTM, step t backward: dz of the four gates; dcNext becomes the gradient reaching c_{t-1}. */
+function lstmBackwardStep(
+  q: Pass, t: number, dy: ArrayLike<number>, returnSequences: boolean, dhRec: Float32Array, dcNext: Float64Array,
+  dz: Float32Array, dcAct: Float32Array, dh: Float64Array, tmp: Float64Array,
+): void {
+  const { batch, steps, units, width, z, a, c, ac, act, gate } = q;
+  for (let s = 0; s < batch; s++) {
+    stepGradient(q, t, s, dy, returnSequences, dhRec, dh);
+    const row = s * steps + t;
+    const o = row * width;
+    const oh = row * units;
+    for (let u = 0; u < units; u++) tmp[u] = dh[u] * ac[oh + u]; // h = o·act(c): the o gate
+    gate.backward(z, a, o + 3 * units, units, tmp, dz);
+    for (let u = 0; u < units; u++) tmp[u] = dh[u] * a[o + 3 * units + u]; // …and act(c)
+    act.backward(c, ac, oh, units, tmp, dcAct);
+    for (let u = 0; u < units; u++) {
+      const dc = dcAct[oh + u] + dcNext[s * units + u];
+      tmp[u] = dc * a[o + 2 * units + u]; // i
+      tmp[units + u] = t > 0 ? dc * c[oh - units + u] : 0; // f
+      dcNext[s * units + u] = dc * a[o + units + u];
+      dh[u] = dc * a[o + u]; // the candidate (dh is free again)
+    }
+    gate.backward(z, a, o, 2 * units, tmp, dz);
+    act.backward(z, a, o + 2 * units, units, dh, dz);
+  }
+}
+
+/** GRU, step t backward, first half: dz of the candidate and of the z gate; dhDirect = dh·z. */
+function gruBackwardOutput(
+  q: Pass, t: number, dy: ArrayLike<number>, returnSequences: boolean, dhRec: Float32Array, dz: Float32Array,
+  dhDirect: Float32Array, dh: Float64Array, tmp: Float64Array,
+): void {
+  const { batch, steps, units, width, z, a, h, act, gate } = q;
+  for (let s = 0; s < batch; s++) {
+    stepGradient(q, t, s, dy, returnSequences, dhRec, dh);
+    const row = s * steps + t;
+    const o = row * width;
+    const oh = row * units;
+    for (let u = 0; u < units; u++) tmp[u] = dh[u] * (1 - a[o + u]); // the candidate
+    act.backward(z, a, o + 2 * units, units, tmp, dz);
+    for (let u = 0; u < units; u++) {
+      const hp = t > 0 ? h[oh - units + u] : 0;
+      tmp[u] = dh[u] * (hp - a[o + 2 * units + u]); // the z gate
+      dhDirect[s * units + u] = dh[u] * a[o + u];
+    }
+    gate.backward(z, a, o, units, tmp, dz);
+  }
+}
+
+/** GRU, step t backward, second half: dz of the r gate from d(r·h_{t-1}); dhDirect += d(r·h)·r. */
+function gruBackwardReset(q: Pass, t: number, drh: Float32Array, dz: Float32Array, dhDirect: Float32Array, tmp: Float64Array): void {
+  const { batch, steps, units, width, z, a, h, gate } = q;
+  for (let s = 0; s < batch; s++) {
+    const row = s * steps + t;
+    const o = row * width;
+    const oh = row * units;
+    for (let u = 0; u < units; u++) {
+      const hp = t > 0 ? h[oh - units + u] : 0;
+      tmp[u] = drh[s * units + u] * hp;
+      dhDirect[s * units + u] += drh[s * units + u] * a[o + units + u];
+    }
+    gate.backward(z, a, o + units, units, tmp, dz);
+  }
+}
+
+/** out[s, 0..n) = m[(s·steps + t)·width + offset + 0..n): one step's columns of a [rows, width] array. */
+function gatherStep(q: Pass, m: Float32Array, t: number, offset: number, n: number, out: Float32Array): Float32Array {
+  const { batch, steps, width } = q;
+  for (let s = 0; s < batch; s++) {
+    const o = (s * steps + t) * width + offset;
+    out.set(m.subarray(o, o + n), s * n);
+  }
+  return out;
+}
+
 /** The forward pass, and a closure over its saved values that computes the gradients. */
 function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.Tensor, bias: tf.Tensor | undefined) {
   const [batch, steps, features] = x.shape;
   const units = spec.units;
-  const gates = CELLS[spec.cell];
-  const width = gates * units; // values per row of z
-  const act = ACTIVATIONS[spec.activation];
-  const gate = ACTIVATIONS[spec.recurrentActivation];
-  const rows = batch * steps; // row b·steps + t holds sample b at step t
+  const width = CELLS[spec.cell] * units; // values per row of z
+  const q = new Pass(batch, steps, units, width, ACTIVATIONS[spec.activation], ACTIVATIONS[spec.recurrentActivation]);
+  const rows = q.rows;
+  const gru = spec.cell === "GRU";
 
   // Input products of every step at once, plus the bias: [batch·steps, gates·units].
-  const x2d = x.reshape([rows, features]);
-  const xwTensor = tf.matMul(x2d, w);
-  const xw = xwTensor.dataSync() as Float32Array; // a copy: written into below
+  const xwTensor = tf.matMul(x.reshape([rows, features]), w);
+  const xw = (xwTensor.dataSync() as Float32Array).slice(); // a copy of our own: written into below
   xwTensor.dispose();
   if (bias) {
     const b = bias.dataSync();
     for (let row = 0; row < rows; row++) for (let j = 0; j < width; j++) xw[row * width + j] += b[j];
   }
   // For GRU the recurrent kernel is two matrices: [units, 2·units] for z, r and [units, units] for h.
-  const r1 = spec.cell === "GRU" ? r.slice([0, 0], [units, 2 * units]) : r;
-  const r2 = spec.cell === "GRU" ? r.slice([0, 2 * units], [units, units]) : undefined;
-
-  const z = new Float32Array(rows * width); // pre-activations
-  const a = new Float32Array(rows * width); // activations
-  const h = new Float32Array(rows * units); // outputs, [batch, steps, units]
-  const c = spec.cell === "LSTM" ? new Float32Array(rows * units) : undefined; // LSTM carry
-  const ac = spec.cell === "LSTM" ? new Float32Array(rows * units) : undefined; // act(carry)
-  const rh = spec.cell === "GRU" ? new Float32Array(rows * units) : undefined; // GRU r·h_{t-1}
+  const r1 = gru ? r.slice([0, 0], [units, 2 * units]) : r;
+  const r2 = gru ? r.slice([0, 2 * units], [units, units]) : undefined;
   const hPrev = new Float32Array(batch * units); // h_{t-1}, [batch, units]
-  const rhStep = spec.cell === "GRU" ? new Float32Array(batch * units) : undefined;
-
+  const rh = new Float32Array(batch * units); // GRU: r·h_{t-1} of one step
+  const hrWidth = gru ? 2 * units : width;
   for (let t = 0; t < steps; t++) {
-    const hr = t > 0 ? productWith(hPrev, batch, units, r1) : undefined; // [batch, width or 2·units]
-    const hrWidth = spec.cell === "GRU" ? 2 * units : width;
-    for (let s = 0; s < batch; s++) {
-      const row = s * steps + t;
-      const o = row * width;
-      const oh = row * units;
-      if (spec.cell === "GRU") {
-        for (let j = 0; j < 2 * units; j++) z[o + j] = xw[o + j] + (hr ? hr[s * hrWidth + j] : 0);
-        gate.forward(z, a, o, 2 * units); // z and r gates
-        for (let u = 0; u < units; u++) rhStep![s * units + u] = a[o + units + u] * hPrev[s * units + u];
-      } else {
-        for (let j = 0; j < width; j++) z[o + j] = xw[o + j] + (hr ? hr[s * hrWidth + j] : 0);
-      }
-      if (spec.cell === "SimpleRNN") {
-        act.forward(z, a, o, units);
-        for (let u = 0; u < units; u++) h[oh + u] = a[o + u];
-      } else if (spec.cell === "LSTM") {
-        gate.forward(z, a, o, 2 * units); // i, f
-        act.forward(z, a, o + 2 * units, units); // candidate
-        gate.forward(z, a, o + 3 * units, units); // o
-        for (let u = 0; u < units; u++) {
-          const cPrev = t > 0 ? c![oh - units + u] : 0;
-          c![oh + u] = a[o + units + u] * cPrev + a[o + u] * a[o + 2 * units + u];
-        }
-        act.forward(c!, ac!, oh, units);
-        for (let u = 0; u < units; u++) h[oh + u] = a[o + 3 * units + u] * ac![oh + u];
-      }
+    const hr = t > 0 ? productWith(hPrev, batch, units, r1) : null; // [batch, hrWidth]
+    if (spec.cell === "SimpleRNN") {
+      addRecurrent(q, t, xw, hr, hrWidth, 0, width);
+      rnnForwardStep(q, t, hPrev);
+    } else if (spec.cell === "LSTM") {
+      addRecurrent(q, t, xw, hr, hrWidth, 0, width);
+      lstmForwardStep(q, t, hPrev);
+    } else {
+      addRecurrent(q, t, xw, hr, hrWidth, 0, 2 * units);
+      gruForwardGates(q, t, hPrev, rh);
+      addRecurrent(q, t, xw, productWith(rh, batch, units, r2!), units, 2 * units, units);
+      gruForwardOutput(q, t, hPrev);
     }
-    if (spec.cell === "GRU") {
-      const rr = productWith(rhStep!, batch, units, r2!); // [batch, units]
-      for (let s = 0; s < batch; s++) {
-        const row = s * steps + t;
-        const o = row * width;
-        const oh = row * units;
-        for (let u = 0; u < units; u++) {
-          z[o + 2 * units + u] = xw[o + 2 * units + u] + rr[s * units + u];
-          rh![oh + u] = rhStep![s * units + u];
-        }
-        act.forward(z, a, o + 2 * units, units);
-        for (let u = 0; u < units; u++) {
-          const zt = a[o + u];
-          h[oh + u] = zt * hPrev[s * units + u] + (1 - zt) * a[o + 2 * units + u];
-        }
-      }
-    }
-    for (let s = 0; s < batch; s++) hPrev.set(h.subarray((s * steps + t) * units, (s * steps + t + 1) * units), s * units);
   }
 
-  let value: tf.Tensor;
-  if (spec.returnSequences) {
-    value = tf.tensor3d(h, [batch, steps, units]);
-  } else {
-    const last = new Float32Array(batch * units);
-    for (let s = 0; s < batch; s++) last.set(h.subarray((s * steps + steps - 1) * units, (s * steps + steps) * units), s * units);
-    value = tf.tensor2d(last, [batch, units]);
-  }
+  const value = spec.returnSequences
+    ? tf.tensor3d(q.h, [batch, steps, units])
+    : tf.tensor2d(gatherLast(q), [batch, units]);
 
   const gradFunc = (dyTensor: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
     // Tensors made in the forward pass were freed with its scope: make them again from the saved inputs.
     const [x, w, r] = saved;
     const x2d = x.reshape([rows, features]);
-    const r1 = spec.cell === "GRU" ? r.slice([0, 0], [units, 2 * units]) : r;
-    const r2 = spec.cell === "GRU" ? r.slice([0, 2 * units], [units, units]) : undefined;
+    const rT1 = gru ? tf.transpose(r.slice([0, 0], [units, 2 * units])) : tf.transpose(r); // [hrWidth, units]
+    const rT2 = gru ? tf.transpose(r.slice([0, 2 * units], [units, units])) : undefined;
     const dy = dyTensor.dataSync();
     const dz = new Float32Array(rows * width);
     const dhRec = new Float32Array(batch * units); // gradient reaching h_t from step t + 1
-    const dcNext = spec.cell === "LSTM" ? new Float64Array(batch * units) : undefined; // gradient reaching c_t from step t + 1
-    const dcAct = spec.cell === "LSTM" ? new Float32Array(rows * units) : undefined; // c's share through h = o·act(c)
-    const dc = new Float64Array(units);
+    const dcNext = new Float64Array(batch * units); // LSTM: gradient reaching c_t from step t + 1
+    const dcAct = new Float32Array(spec.cell === "LSTM" ? rows * units : 0); // LSTM: c's share through h = o·act(c)
+    const dhDirect = new Float32Array(batch * units); // GRU: h_{t-1}'s share not through R
     const dh = new Float64Array(units);
     const tmp = new Float64Array(2 * units);
-    const rT1 = tf.transpose(r1); // [width or 2·units, units]
-    const rT2 = r2 ? tf.transpose(r2) : undefined;
-    const dzStep = new Float32Array(batch * (spec.cell === "GRU" ? 2 * units : width));
-    const dhDirect = spec.cell === "GRU" ? new Float32Array(batch * units) : undefined;
+    const dzStep = new Float32Array(batch * hrWidth);
+    const dhhStep = new Float32Array(batch * units);
     for (let t = steps - 1; t >= 0; t--) {
-      for (let s = 0; s < batch; s++) {
-        const row = s * steps + t;
-        const o = row * width;
-        const oh = row * units;
-        for (let u = 0; u < units; u++) {
-          const fromOutput = spec.returnSequences ? dy[oh + u] : t === steps - 1 ? dy[s * units + u] : 0;
-          dh[u] = dhRec[s * units + u] + fromOutput;
-        }
-        if (spec.cell === "SimpleRNN") {
-          act.backward(z, a, o, units, dh, dz);
-        } else if (spec.cell === "LSTM") {
-          // h = o·act(c): gradients of o and of c.
-          for (let u = 0; u < units; u++) tmp[u] = dh[u] * ac![oh + u];
-          gate.backward(z, a, o + 3 * units, units, tmp, dz);
-          for (let u = 0; u < units; u++) tmp[u] = dh[u] * a[o + 3 * units + u];
-          act.backward(c!, ac!, oh, units, tmp, dcAct!); // into dcAct[oh..oh+units)
-          for (let u = 0; u < units; u++) dc[u] = dcAct![oh + u] + dcNext![s * units + u];
-          for (let u = 0; u < units; u++) tmp[u] = dc[u] * a[o + 2 * units + u]; // d i
-          for (let u = 0; u < units; u++) tmp[units + u] = dc[u] * (t > 0 ? c![oh - units + u] : 0); // d f
-          gate.backward(z, a, o, 2 * units, tmp, dz);
-          for (let u = 0; u < units; u++) tmp[u] = dc[u] * a[o + u]; // d candidate
-          act.backward(z, a, o + 2 * units, units, tmp, dz);
-          for (let u = 0; u < units; u++) dcNext![s * units + u] = dc[u] * a[o + units + u];
-        } else {
-          // GRU: h = z·h_{t-1} + (1 - z)·hh.
-          for (let u = 0; u < units; u++) tmp[u] = dh[u] * (1 - a[o + u]); // d hh
-          act.backward(z, a, o + 2 * units, units, tmp, dz);
-          for (let u = 0; u < units; u++) {
-            const hp = t > 0 ? h[oh - units + u] : 0;
-            tmp[u] = dh[u] * (hp - a[o + 2 * units + u]); // d z
-            dhDirect![s * units + u] = dh[u] * a[o + u];
-          }
-          gate.backward(z, a, o, units, tmp, dz); // dz of the z gate (the r gate follows below)
-        }
-      }
-      if (spec.cell === "GRU") {
-        // d(r·h_{t-1}) = d pre-hh · R2ᵀ, then the r gate and h_{t-1}'s share.
-        const dhh = new Float32Array(batch * units);
-        for (let s = 0; s < batch; s++) dhh.set(dz.subarray((s * steps + t) * width + 2 * units, (s * steps + t) * width + 3 * units), s * units);
-        const drh = productWith(dhh, batch, units, rT2!); // [batch, units]
-        for (let s = 0; s < batch; s++) {
-          const row = s * steps + t;
-          const o = row * width;
-          const oh = row * units;
-          for (let u = 0; u < units; u++) {
-            const hp = t > 0 ? h[oh - units + u] : 0;
-            tmp[units + u] = drh[s * units + u] * hp; // d r
-            dhDirect![s * units + u] += drh[s * units + u] * a[o + units + u];
-          }
-          gate.backward(z, a, o + units, units, tmp.subarray(units) as Float64Array, dz);
-        }
+      if (spec.cell === "SimpleRNN") {
+        rnnBackwardStep(q, t, dy, spec.returnSequences, dhRec, dz, dh);
+      } else if (spec.cell === "LSTM") {
+        lstmBackwardStep(q, t, dy, spec.returnSequences, dhRec, dcNext, dz, dcAct, dh, tmp);
+      } else {
+        gruBackwardOutput(q, t, dy, spec.returnSequences, dhRec, dz, dhDirect, dh, tmp);
+        const drh = productWith(gatherStep(q, dz, t, 2 * units, units, dhhStep), batch, units, rT2!); // d(r·h_{t-1}) = d pre-hh · R2ᵀ
+        gruBackwardReset(q, t, drh, dz, dhDirect, tmp);
       }
       if (t > 0) {
-        const stepWidth = spec.cell === "GRU" ? 2 * units : width;
-        for (let s = 0; s < batch; s++) {
-          const o = (s * steps + t) * width;
-          dzStep.set(dz.subarray(o, o + stepWidth), s * stepWidth);
-        }
-        const back = productWith(dzStep, batch, stepWidth, rT1); // [batch, units]
-        dhRec.set(back);
-        if (dhDirect) for (let j = 0; j < batch * units; j++) dhRec[j] += dhDirect[j];
+        dhRec.set(productWith(gatherStep(q, dz, t, 0, hrWidth, dzStep), batch, hrWidth, rT1)); // [batch, units]
+        if (gru) for (let j = 0; j < batch * units; j++) dhRec[j] += dhDirect[j];
       }
     }
     tf.dispose([rT1, ...(rT2 ? [rT2] : [])]);
@@ -343,14 +506,12 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
     const dx = tf.matMul(dzTensor, w, false, true).reshape([batch, steps, features]);
     const dw = tf.matMul(x2d, dzTensor, true, false);
     const hPrevAll = new Float32Array(rows * units); // row (b, t) holds h_{t-1}
-    for (let s = 0; s < batch; s++) hPrevAll.set(h.subarray(s * steps * units, (s * steps + steps - 1) * units), (s * steps + 1) * units);
+    for (let s = 0; s < batch; s++) hPrevAll.set(q.h.subarray(s * steps * units, (s * steps + steps - 1) * units), (s * steps + 1) * units);
     let dr: tf.Tensor;
-    if (spec.cell === "GRU") {
+    if (gru) {
       const dz12 = dzTensor.slice([0, 0], [rows, 2 * units]);
       const dz3 = dzTensor.slice([0, 2 * units], [rows, units]);
-      const hp = tf.tensor2d(hPrevAll, [rows, units]);
-      const rhAll = tf.tensor2d(rh!, [rows, units]);
-      dr = tf.concat([tf.matMul(hp, dz12, true, false), tf.matMul(rhAll, dz3, true, false)], 1);
+      dr = tf.concat([tf.matMul(tf.tensor2d(hPrevAll, [rows, units]), dz12, true, false), tf.matMul(tf.tensor2d(q.c, [rows, units]), dz3, true, false)], 1);
     } else {
       dr = tf.matMul(tf.tensor2d(hPrevAll, [rows, units]), dzTensor, true, false);
     }
@@ -359,6 +520,13 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
     return grads;
   };
   return { value, gradFunc };
+}
+
+/** The last step's outputs, [batch, units]. */
+function gatherLast(q: Pass): Float32Array {
+  const last = new Float32Array(q.batch * q.units);
+  for (let s = 0; s < q.batch; s++) last.set(q.h.subarray((s * q.steps + q.steps - 1) * q.units, (s * q.steps + q.steps) * q.units), s * q.units);
+  return last;
 }
 
 // ---------------------------------------------------------------------------------------
