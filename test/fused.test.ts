@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/src/backend";
 import { fuseRecurrentLayer, layerImplementation, useFusedLayers } from "../lib/src/fused";
-import { ACTIVATIONS } from "../lib/src/models";
+import { ACTIVATIONS, buildRecurrentModel } from "../lib/src/models";
+import { fit } from "../lib/src/training";
 import { patchUnstackGradient } from "../lib/src/patches";
 import { createRng } from "../lib/src/random";
 
@@ -171,3 +172,85 @@ test("fuseRecurrentLayer marks layers, restores the stock code, and rejects othe
   assert.throws(() => fuseRecurrentLayer(tf.layers.dense({ units: 1 })), /Expected `layer` to be a SimpleRNN, LSTM or GRU layer/);
   assert.throws(() => fuseRecurrentLayer(lstm, "fast" as never), /Expected `implementation` to be one of "auto", "fused", "stock"/);
 });
+
+// ---------------------------------------------------------------------------------------
+// buildRecurrentModel with fused layers.
+
+/** Saves a model into memory and returns its artifacts. */
+async function saveToMemory(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    saved = artifacts;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+  }));
+  return saved!;
+}
+
+test("buildRecurrentModel: fused by default, stock on request, the same seeded weights and the same saved topology", async () => {
+  await selectBackend({ backend: "cpu" });
+  for (const options of [
+    { cell: "lstm" as const, units: [6, 4], bidirectional: true, lookBack: 3, numFeatures: 2, seed: 3 },
+    { cell: "gru" as const, units: 5, lookBack: 4, numFeatures: 1, returnSequences: true, seed: 4 },
+    { cell: "simpleRNN" as const, units: 5, lookBack: 4, numFeatures: 1, denseUnits: [3], seed: 5 },
+  ]) {
+    const fused = buildRecurrentModel(options);
+    const stock = buildRecurrentModel({ ...options, implementation: "stock" });
+    const recurrent = (m: tf.LayersModel) => m.layers.filter((l) => !["Dense", "InputLayer"].includes(l.getClassName()));
+    assert.ok(recurrent(fused).every((l) => layerImplementation(l) === "auto"));
+    assert.ok(recurrent(stock).every((l) => layerImplementation(l) === "stock"));
+    assert.deepEqual(fused.getWeights().map((w) => Array.from(w.dataSync())), stock.getWeights().map((w) => Array.from(w.dataSync())));
+    const [a, b] = [await saveToMemory(fused), await saveToMemory(stock)];
+    const unnumbered = (t: unknown) => JSON.stringify(t).replace(/\d+"/g, '#"'); // layer names count up: lstm_LSTM1, lstm_LSTM3…
+    assert.equal(unnumbered(a.modelTopology), unnumbered(b.modelTopology));
+    fused.dispose();
+    stock.dispose();
+  }
+  assert.throws(() => buildRecurrentModel({ lookBack: 3, numFeatures: 1, implementation: "fast" as never }), /Expected `options.implementation` to be one of "auto", "fused", "stock", but got "fast"/);
+});
+
+test("a model saved with fused layers loads as a stock Keras-format model, and a stock one loads and fuses, with equal predictions", async () => {
+  await selectBackend({ backend: "wasm" });
+  const options = { cell: "lstm" as const, units: [5, 4], bidirectional: true, lookBack: 3, numFeatures: 2, seed: 8 };
+  const x = tf.tensor3d(Array.from({ length: 4 * 3 * 2 }, (_, i) => Math.sin(i)), [4, 3, 2]);
+  const fused = buildRecurrentModel({ ...options, implementation: "fused" });
+  const expected = Array.from((fused.predict(x) as tf.Tensor).dataSync());
+  const artifacts = await saveToMemory(fused);
+  const topology = JSON.stringify(artifacts.modelTopology);
+  assert.ok(topology.includes('"class_name":"LSTM"') && topology.includes('"class_name":"Bidirectional"'), "stock class names");
+  const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  assert.ok(loaded.layers.every((l) => layerImplementation(l) === "stock"), "loads as stock layers");
+  const stockOut = Array.from((loaded.predict(x) as tf.Tensor).dataSync());
+  assert.ok(maxError(stockOut, expected) <= TOLERANCE, "stock predictions of the loaded model");
+  assert.equal(useFusedLayers(loaded, "fused"), 2);
+  const fusedAgain = Array.from((loaded.predict(x) as tf.Tensor).dataSync());
+  assert.ok(maxError(fusedAgain, expected) <= TOLERANCE, "fused predictions of the loaded model");
+  // The loaded model trains with its fused layers.
+  loaded.compile({ optimizer: tf.train.adam(0.01), loss: "meanSquaredError" });
+  const h = await loaded.fit(x, tf.ones([4, 1]), { epochs: 3, verbose: 0 });
+  assert.ok((h.history.loss as number[]).every(Number.isFinite));
+  tf.dispose([x]);
+  fused.dispose();
+  loaded.dispose();
+});
+
+for (const backend of ["cpu", "wasm"] as const) {
+  test(`${backend}: training a few epochs gives the same losses with fused and stock layers`, async () => {
+    await selectBackend({ backend });
+    const data = Array.from({ length: 24 }, (_, i) => [[Math.sin(i / 3)], [Math.sin((i + 1) / 3)], [Math.sin((i + 2) / 3)]]); // [24, 3, 1]
+    const targets = data.map((w) => [w[0][0] + w[1][0] + w[2][0]]); // [24, 1]
+    for (const cell of cells) {
+      const losses = async (implementation: "fused" | "stock") => {
+        const model = buildRecurrentModel({ cell, units: [8, 6], lookBack: 3, numFeatures: 1, seed: 2, learningRate: 0.01, implementation });
+        const history = await fit(model, data, targets, { epochs: 8, batchSize: 6, progress: "none", validationSplit: 0.25 });
+        model.dispose();
+        return [...history.loss, ...history.valLoss];
+      };
+      const stock = await losses("stock");
+      const fused = await losses("fused");
+      const error = maxError(fused, stock);
+      console.log(`${backend} ${cell}: 8 epochs, loss ${stock[0].toFixed(4)} → ${stock[7].toFixed(4)}; largest difference fused vs stock ${error.toExponential(2)}`);
+      assert.ok(stock[7] < stock[0], "the model learns");
+      assert.ok(error <= 1e-4, `${backend} ${cell}: losses differ by ${error}`);
+    }
+  });
+}
