@@ -155,6 +155,36 @@ interface Row {
   medianWallMs: number;
 }
 
+/** Ratios per repetition (stock / variant), then the report, written as JSON (also after every model, marked partial). */
+function writeReport(rows: Row[], skipped: Record<string, string>, loadBefore: number[], started: number, partial: boolean) {
+  // Ratios per repetition (stock time / variant time), then their median and spread.
+  const ratios = rows
+    .filter((row) => row.variant !== "stock")
+    .map((row) => {
+      const stock = rows.find((s) => s.model === row.model && s.backend === row.backend && s.variant === "stock")!;
+      const perRep = row.cpuMs.map((ms, i) => stock.cpuMs[i] / ms);
+      const perRepWall = row.wallMs.map((ms, i) => stock.wallMs[i] / ms);
+      return { model: row.model, backend: row.backend, variant: row.variant, speedup: median(perRep), min: Math.min(...perRep), max: Math.max(...perRep), wallSpeedup: median(perRepWall) };
+    });
+
+  const workbookSummary = path.join(__dirname, "..", "build", "workbook", "summary.json");
+  const report = {
+    partial,
+    date: new Date().toISOString(),
+    smoke,
+    repeats,
+    seconds: (Date.now() - started) / 1000,
+    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
+    note: "CPU ms = user + system time of this process per training batch (model.fit, Adam); wall ms inflate when other programs share the cores. Ratios are per repetition (stock / variant), then median.",
+    skippedBackends: skipped,
+    results: rows,
+    ratios,
+    workbook: existsSync(workbookSummary) ? JSON.parse(readFileSync(workbookSummary, "utf8")) : null,
+  };
+  writeAtomically(outFile, JSON.stringify(report, null, 1));
+  return { report, ratios };
+}
+
 async function main(): Promise<void> {
   const wanted = argValue("--models")?.split(",");
   const models = wanted ? MODELS.filter((m) => wanted.includes(m.name)) : MODELS;
@@ -190,34 +220,12 @@ async function main(): Promise<void> {
       }
       const line = variants.map((v) => `${v} ${median(byVariant.get(v)!.cpu).toFixed(2)}`).join(" · ");
       console.log(`${backend.padEnd(10)} ${model.name.padEnd(13)} CPU ms per batch: ${line}`);
+      writeReport(rows, skipped, loadBefore, started, true); // a run cut short keeps what it measured
     }
   }
   console.warn = console_warn;
 
-  // Ratios per repetition (stock time / variant time), then their median and spread.
-  const ratios = rows
-    .filter((row) => row.variant !== "stock")
-    .map((row) => {
-      const stock = rows.find((s) => s.model === row.model && s.backend === row.backend && s.variant === "stock")!;
-      const perRep = row.cpuMs.map((ms, i) => stock.cpuMs[i] / ms);
-      const perRepWall = row.wallMs.map((ms, i) => stock.wallMs[i] / ms);
-      return { model: row.model, backend: row.backend, variant: row.variant, speedup: median(perRep), min: Math.min(...perRep), max: Math.max(...perRep), wallSpeedup: median(perRepWall) };
-    });
-
-  const workbookSummary = path.join(__dirname, "..", "build", "workbook", "summary.json");
-  const report = {
-    date: new Date().toISOString(),
-    smoke,
-    repeats,
-    seconds: (Date.now() - started) / 1000,
-    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
-    note: "CPU ms = user + system time of this process per training batch (model.fit, Adam); wall ms inflate when other programs share the cores. Ratios are per repetition (stock / variant), then median.",
-    skippedBackends: skipped,
-    results: rows,
-    ratios,
-    workbook: existsSync(workbookSummary) ? JSON.parse(readFileSync(workbookSummary, "utf8")) : null,
-  };
-  writeAtomically(outFile, JSON.stringify(report, null, 1));
+  const { report, ratios } = writeReport(rows, skipped, loadBefore, started, false);
 
   console.log(`\nms per training batch, median of ${repeats} interleaved repetition(s); CPU time (wall time in brackets); speed-up = stock / variant, median per repetition [min–max]`);
   console.log(`machine: ${report.machine.cpu} × ${report.machine.cores}, ${process.version}, load average ${loadBefore.map((l) => l.toFixed(1)).join(" ")} before → ${report.machine.loadAverageAfter.map((l) => l.toFixed(1)).join(" ")} after`);
