@@ -7,6 +7,7 @@
  * only `@tensorflow/tfjs`.
  */
 import * as tf from "@tensorflow/tfjs";
+import { patchWasmMatMul } from "./kernels";
 import { patchWasmUnsortedSegmentSum } from "./patches";
 import { assertOneOf, described, fail } from "./validate";
 
@@ -77,6 +78,7 @@ function loadWasm(): { ok: boolean; reason: string } {
   try {
     require("@tensorflow/tfjs-backend-wasm");
     patchWasmUnsortedSegmentSum(); // a kernel the Embedding layer's gradient needs (see patches.ts)
+    patchWasmMatMul(); // matrix products that keep to XNNPACK's fast path (see kernels.ts)
     return { ok: true, reason: "WebAssembly backend from @tensorflow/tfjs-backend-wasm" };
   } catch (error) {
     return { ok: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${(error as Error).message.split("\n")[0]}` };

@@ -18,6 +18,7 @@ export * from "./windows";
 export * from "./scalers";
 export * from "./metrics";
 export * from "./models";
+export * from "./fused";
 export * from "./training";
 export * from "./interrupt";
 export * from "./display";
