@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { buildDenseModel, buildLanguageModel, buildRecurrentModel, CELL_TYPES, countParams } from "../lib/src/models";
 import { WorkbookInputError } from "../lib/src/validate";
+import { layerImplementation } from "../lib/src/fused";
 
 tf.setBackend("cpu");
 
@@ -125,6 +126,23 @@ test("buildLanguageModel: the same seed gives the same weights, another seed oth
   const w = (seed: number) => buildLanguageModel({ vocabularySize: 9, cell: "simpleRNN", units: 4, seed }).getWeights().map((t) => Array.from(t.dataSync()));
   assert.deepEqual(w(5), w(5));
   assert.notDeepEqual(w(5), w(6));
+});
+
+test("buildLanguageModel uses the fused recurrent layers by default, equal to the stock ones", () => {
+  for (const cell of CELL_TYPES) {
+    const fused = buildLanguageModel({ vocabularySize: 7, cell, units: [5, 4], seed: 3 });
+    const stock = buildLanguageModel({ vocabularySize: 7, cell, units: [5, 4], seed: 3, implementation: "stock" });
+    assert.deepEqual(fused.layers.slice(1, 3).map(layerImplementation), ["auto", "auto"], `${cell}: fused where faster`);
+    assert.deepEqual(stock.layers.slice(1, 3).map(layerImplementation), ["stock", "stock"]);
+    const ids = tf.tensor2d([[0, 3, 6, 2, 1], [5, 5, 4, 0, 6]], [2, 5], "int32"); // [samples, timesteps]
+    const a = (fused.predict(ids) as tf.Tensor).arraySync() as number[][][]; // [2, 5, 7]
+    const b = (stock.predict(ids) as tf.Tensor).arraySync() as number[][][];
+    a.flat(2).forEach((v, i) => assert.ok(Math.abs(v - b.flat(2)[i]) < 1e-6, `${cell}: ${v} vs ${b.flat(2)[i]}`));
+    tf.dispose(ids);
+    fused.dispose();
+    stock.dispose();
+  }
+  assert.throws(() => buildLanguageModel({ vocabularySize: 5, implementation: "fast" } as never), /options.implementation/);
 });
 
 test("buildLanguageModel bad input", () => {

@@ -276,7 +276,7 @@ export function countParams(model: tf.LayersModel): number {
 /** Options for {@link buildLanguageModel}. */
 export interface LanguageModelOptions
   extends Omit<CompileOptions, "loss">,
-    Pick<RecurrentModelOptions, "cell" | "units" | "activation" | "seed" | "kernelInitializer"> {
+    Pick<RecurrentModelOptions, "cell" | "units" | "activation" | "seed" | "kernelInitializer" | "implementation"> {
   /** Characters (or tokens) in the vocabulary: the embedding's input size and the softmax's width. Required. */
   vocabularySize: number;
   /** Length of the vector the embedding gives each character. Default: 16. */
@@ -297,7 +297,7 @@ export interface LanguageModelOptions
 export function buildLanguageModel(options: LanguageModelOptions): tf.Sequential {
   assertKnownOptions(
     options,
-    ["optimizer", "learningRate", "loss", "metrics", "cell", "units", "activation", "seed", "kernelInitializer", "vocabularySize", "embeddingSize", "lookBack"],
+    ["optimizer", "learningRate", "loss", "metrics", "cell", "units", "activation", "seed", "kernelInitializer", "vocabularySize", "embeddingSize", "lookBack", "implementation"],
     "buildLanguageModel({ vocabularySize: vocabulary.size, units: 64 })",
   );
   assertPositiveInteger("options.vocabularySize", options.vocabularySize, "Pass vocabulary.size.");
@@ -318,6 +318,8 @@ export function buildLanguageModel(options: LanguageModelOptions): tf.Sequential
   const learningRate = options.learningRate ?? 0.001;
   assertFiniteNumber("options.learningRate", learningRate);
   if (learningRate <= 0) fail("options.learningRate", "a positive number such as 0.001", learningRate);
+  const implementation = options.implementation ?? "auto";
+  assertOneOf("options.implementation", implementation, IMPLEMENTATIONS);
 
   const model = tf.sequential();
   model.add(
@@ -329,7 +331,8 @@ export function buildLanguageModel(options: LanguageModelOptions): tf.Sequential
     }),
   ); // [samples, timesteps] → [samples, timesteps, embeddingSize]
   units.forEach((u, i) => {
-    model.add(recurrentLayer(cell, u, activation, true, kernelInit(kernelInitializer, seed, i), seed * 101 + 50 + i)); // [samples, timesteps, units]
+    const layer = recurrentLayer(cell, u, activation, true, kernelInit(kernelInitializer, seed, i), seed * 101 + 50 + i);
+    model.add(fuseRecurrentLayer(layer, implementation)); // [samples, timesteps, units]
   });
   model.add(
     tf.layers.dense({ units: options.vocabularySize, activation: "softmax", kernelInitializer: kernelInit("glorotUniform", seed, units.length) }),
