@@ -6,6 +6,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { loadModel, MODEL_JSON, saveModel, WEIGHTS_BIN } from "../lib/src/io";
 import { buildLanguageModel, buildRecurrentModel } from "../lib/src/models";
+import { layerImplementation } from "../lib/src/fused";
 import { WorkbookInputError } from "../lib/src/validate";
 
 tf.setBackend("cpu");
@@ -37,10 +38,14 @@ test("round trip: the loaded model has the same weights, predictions, metadata a
   assert.equal(model.getUserDefinedMetadata(), undefined, "saving leaves the model in memory as it was");
 
   const loaded = await loadModel(dir);
+  assert.equal(layerImplementation(loaded.layers[1]), "auto", "its recurrent layer computes as the builder's does (fused where faster)");
   const x = tf.tensor2d([[0, 1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1, 0]], undefined, "int32");
   const a = (model.predict(x) as tf.Tensor).arraySync();
   const b = (loaded.predict(x) as tf.Tensor).arraySync();
-  assert.deepEqual(b, a);
+  assert.deepEqual(b, a, "exactly the saved model's numbers");
+  const stock = await loadModel(dir, { implementation: "stock" });
+  assert.equal(layerImplementation(stock.layers[1]), "stock");
+  await rejectsInput(loadModel(dir, { implementation: "fast" } as never), "options.implementation", /one of/);
   const weights = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
   assert.deepEqual(weights(loaded), weights(model));
   assert.deepEqual(loaded.getUserDefinedMetadata(), { vocabulary: ["a", "b", "\n"], note: "test" });

@@ -13,7 +13,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { described, fail, WorkbookInputError } from "./validate";
+import { Implementation, IMPLEMENTATIONS, useFusedLayers } from "./fused";
+import { assertKnownOptions, assertOneOf, described, fail, WorkbookInputError } from "./validate";
 
 /** The file holding the model's architecture, training configuration and weight manifest. */
 export const MODEL_JSON = "model.json";
@@ -157,9 +158,14 @@ function badFolder(dir: string, problem: string): never {
  * its training configuration when it was saved with one. Metadata saved with
  * it is in `model.getUserDefinedMetadata()`. A missing folder, a missing or
  * unreadable model.json and weights of the wrong size are errors that say so.
- * Introduced in notebook 09 (generating text).
+ * Its recurrent layers compute as the builders' do (`implementation`, default
+ * `"auto"`: fused where that is faster), so a loaded model gives the very numbers
+ * the saved one gave. Introduced in notebook 09 (generating text).
  */
-export async function loadModel(dir: string): Promise<tf.LayersModel> {
+export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<tf.LayersModel> {
+  assertKnownOptions(options, ["implementation"], '{ implementation: "stock" }');
+  const implementation = options.implementation ?? "auto";
+  assertOneOf("options.implementation", implementation, IMPLEMENTATIONS);
   const folder = folderPath(dir);
   if (!existsSync(folder)) badFolder(folder, "which does not exist");
   if (!statSync(folder).isDirectory()) badFolder(folder, "which is a file, not a folder");
@@ -206,9 +212,18 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   };
   if (modelJson.trainingConfig != null) artifacts.trainingConfig = modelJson.trainingConfig;
   if (modelJson.userDefinedMetadata != null) artifacts.userDefinedMetadata = modelJson.userDefinedMetadata;
+  let model: tf.LayersModel;
   try {
-    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (error) {
     return badFolder(folder, `whose model TensorFlow.js could not rebuild (${(error as Error).message})`);
   }
+  useFusedLayers(model, implementation); // the saved file holds stock layers; compute as the builders do
+  return model;
+}
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** How the loaded model's recurrent layers compute, as in `buildRecurrentModel`'s option of that name. Default: `"auto"`. */
+  implementation?: Implementation;
 }
