@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { buildRecurrentModel } from "../lib/src/models";
 import { fit, predict } from "../lib/src/training";
 import { sumOfThree } from "../lib/src/generators";
-import { clearInterrupt, interruptible, interruptRequested, InterruptedError, interruptState, requestInterrupt, throwIfInterrupted } from "../lib/src/interrupt";
+import { clearInterrupt, interruptible, interruptionPoint, interruptRequested, InterruptedError, interruptState, requestInterrupt, throwIfInterrupted } from "../lib/src/interrupt";
 
 tf.setBackend("cpu");
 
@@ -45,6 +45,45 @@ test("an interrupt during fit stops it with one line saying where; the model kee
   const history = await fit(model, x, y, { epochs: 2, batchSize: 4, progress: "none" });
   assert.equal(history.epochs, 2);
   assert.equal(predict(model, x).length, 15);
+});
+
+test("interruptionPoint lets a signal in during a loop whose steps only await promises", async () => {
+  clearInterrupt();
+  const onSignal = () => void requestInterrupt();
+  process.on("SIGUSR2", onSignal);
+  try {
+    const timer = setTimeout(() => process.kill(process.pid, "SIGUSR2"), 50); // a macrotask, then a signal: what Kernel → Interrupt sends
+    const started = Date.now();
+    let stopped = false;
+    while (Date.now() - started < 3000) {
+      await Promise.resolve(); // a step that never yields to the event loop
+      if (await interruptionPoint()) {
+        stopped = true;
+        break;
+      }
+    }
+    clearTimeout(timer);
+    assert.ok(stopped, "the interrupt arrived while the loop ran");
+    assert.ok(Date.now() - started < 1000, `it arrived within a second (${Date.now() - started} ms)`);
+  } finally {
+    process.off("SIGUSR2", onSignal);
+    clearInterrupt();
+  }
+});
+
+test("fit with short epochs stops when an interrupt arrives as a macrotask", async () => {
+  clearInterrupt();
+  const model = buildRecurrentModel({ cell: "simpleRNN", units: 4, lookBack: 3, numFeatures: 1, seed: 3 });
+  let epochs = 0;
+  const timer = setTimeout(() => requestInterrupt(), 200); // runs only when the event loop gets a turn
+  try {
+    await assert.rejects(fit(model, x, y, { epochs: 100000, batchSize: 15, progress: "none", onEpochEnd: (e) => void (epochs = e) }), InterruptedError);
+    assert.ok(epochs > 0 && epochs < 100000, `stopped after ${epochs} epochs`);
+  } finally {
+    clearTimeout(timer);
+    clearInterrupt();
+    model.dispose();
+  }
 });
 
 test("an interrupt arriving while tfjs trains stops fit after the running batch", async () => {

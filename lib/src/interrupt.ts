@@ -57,6 +57,23 @@ export function interruptRequested(): boolean {
   return callerCell(state) <= state.interruptedCell;
 }
 
+let lastTurn = 0;
+
+/**
+ * Gives the event loop a turn (at most every 100 ms) and then says whether the calling
+ * work has been interrupted. Kernel → Interrupt arrives as a signal, which Node handles on
+ * the event loop: a loop whose steps only await promises (e.g. many short `model.fit`
+ * calls) never gives it a turn, so without this the interrupt would wait until the loop
+ * ends. Await it between the steps of a long loop.
+ */
+export async function interruptionPoint(): Promise<boolean> {
+  if (Date.now() - lastTurn >= 100) {
+    await new Promise<void>((resolve) => setImmediate(resolve)); // timers, I/O and signals run here
+    lastTurn = Date.now();
+  }
+  return interruptRequested();
+}
+
 /**
  * Throws an {@link InterruptedError} with `message` when the calling work has
  * been interrupted; call it between the steps of a long loop (which must

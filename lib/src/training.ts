@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { chartBundle, ensurePlotlyLoaded, trainingChart } from "./charts";
 import { inNotebook, newDisplayHandle } from "./display";
-import { interruptible, interruptRequested, InterruptedError } from "./interrupt";
+import { interruptible, interruptionPoint, interruptRequested, InterruptedError } from "./interrupt";
 import { createRng, shuffledIndices } from "./random";
 import {
   assert3D,
@@ -221,7 +221,7 @@ async function fitLoop(model: tf.LayersModel, x: Inputs, y: Targets, options: Fi
       );
     };
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
-      if (interruptRequested()) throw interrupted(epoch - 1);
+      if (await interruptionPoint()) throw interrupted(epoch - 1); // short epochs alone never let the signal in
       let ex = xs;
       let ey = ys;
       if (options.shuffle !== false && count > 1) {
