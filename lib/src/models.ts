@@ -206,22 +206,28 @@ function recurrentLayer(
  * input `[samples, lookBack, numFeatures]` → recurrent layer(s) → dense head → `outputs`.
  * Introduced in notebook 02 (one-to-one); stacked and bidirectional in notebook 03.
  */
+/** The recurrent layers' options every builder shares, checked, with their defaults filled in. */
+function recurrentChoices(options: Pick<RecurrentModelOptions, "cell" | "units" | "activation" | "implementation">) {
+  const cell = options.cell ?? "lstm";
+  assertOneOf("options.cell", cell, CELL_TYPES);
+  const units = unitsList("options.units", options.units ?? 50);
+  const activation = options.activation ?? "tanh";
+  assertOneOf("options.activation", activation, ACTIVATIONS);
+  const implementation = options.implementation ?? "auto";
+  assertOneOf("options.implementation", implementation, IMPLEMENTATIONS);
+  return { cell, units, activation, implementation };
+}
+
 export function buildRecurrentModel(options: RecurrentModelOptions): tf.Sequential {
   const o = checkModelOptions(options, "buildRecurrentModel", [
     "cell", "units", "activation", "bidirectional", "mergeMode", "returnSequences", "denseUnits", "denseActivation", "implementation",
   ]);
-  const cell = o.cell ?? "lstm";
-  assertOneOf("options.cell", cell, CELL_TYPES);
-  const units = unitsList("options.units", o.units ?? 50);
-  const activation = o.activation ?? "tanh";
-  assertOneOf("options.activation", activation, ACTIVATIONS);
+  const { cell, units, activation, implementation } = recurrentChoices(o);
   const mergeMode = o.mergeMode ?? "concat";
   assertOneOf("options.mergeMode", mergeMode, MERGE_MODES);
   const denseUnits = o.denseUnits === undefined ? [] : unitsList("options.denseUnits", o.denseUnits);
   const denseActivation = o.denseActivation ?? "relu";
   assertOneOf("options.denseActivation", denseActivation, ACTIVATIONS);
-  const implementation = o.implementation ?? "auto";
-  assertOneOf("options.implementation", implementation, IMPLEMENTATIONS);
 
   patchUnstackGradient(); // stacked layers on one time step need it (TensorFlow.js issue #8255)
   const model = tf.sequential();
@@ -308,18 +314,12 @@ export function buildLanguageModel(options: LanguageModelOptions): tf.Sequential
   assertOneOf("options.loss", loss, ["sparseCategoricalCrossentropy"] as const, "A softmax over character ids is trained with sparse categorical cross-entropy.");
   const seed = options.seed ?? 42;
   assertNonNegativeInteger("options.seed", seed);
-  const cell = options.cell ?? "lstm";
-  assertOneOf("options.cell", cell, CELL_TYPES);
-  const units = unitsList("options.units", options.units ?? 50);
-  const activation = options.activation ?? "tanh";
-  assertOneOf("options.activation", activation, ACTIVATIONS);
+  const { cell, units, activation, implementation } = recurrentChoices(options);
   const kernelInitializer = options.kernelInitializer ?? "glorotUniform";
   assertOneOf("options.kernelInitializer", kernelInitializer, INITIALIZERS);
   const learningRate = options.learningRate ?? 0.001;
   assertFiniteNumber("options.learningRate", learningRate);
   if (learningRate <= 0) fail("options.learningRate", "a positive number such as 0.001", learningRate);
-  const implementation = options.implementation ?? "auto";
-  assertOneOf("options.implementation", implementation, IMPLEMENTATIONS);
 
   const model = tf.sequential();
   model.add(
