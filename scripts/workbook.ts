@@ -8,12 +8,11 @@
  *   npm run workbook                      all notebooks
  *   npm run workbook -- 00 02             a subset, by number or name
  *   npm run workbook -- path/to/x.ipynb   any notebook file
- *   options: --out DIR (default build/workbook), --jobs N (default: the machine's cores, at most 4),
+ *   options: --out DIR (default build/workbook), --jobs N (default 1; e.g. 2 on a 2-core machine),
  *            --backend tensorflow|wasm|cpu, --timeout SECONDS per notebook (default 900)
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "fs";
 import * as path from "path";
-import { availableParallelism } from "os";
 import { checkJupyter, jupyterEnv, NOTEBOOKS_DIR, REPO, run } from "./jupyter";
 import { METRICS_MIME } from "../lib/src/checks";
 import { formatMetric, writeSite } from "./site";
@@ -61,15 +60,8 @@ function usage(message: string): never {
   process.exit(2);
 }
 
-/**
- * Notebooks run side by side by default, one per core (at most 4): each kernel trains on one
- * thread (the wasm backend has no threads in Node), so a 2-core machine runs the workbook in
- * about half the time, with the same numbers (every notebook is seeded and runs alone in its kernel).
- */
-const DEFAULT_JOBS = Math.max(1, Math.min(4, availableParallelism()));
-
 function parseArgs(argv: string[]): Options {
-  const options: Options = { names: [], out: path.join(REPO, "build", "workbook"), jobs: DEFAULT_JOBS, timeout: 900 };
+  const options: Options = { names: [], out: path.join(REPO, "build", "workbook"), jobs: 1, timeout: 900 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => argv[++i] ?? usage(`${arg} needs a value`);
