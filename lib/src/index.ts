@@ -36,6 +36,7 @@ export * from "./io";
 export * from "./sweeps";
 export * from "./importance";
 export * from "./features";
+export * from "./exercises";
 
 // Start choosing the backend on import; `await ready()` waits for it. A failure
 // (e.g. an unknown RNN_WORKBOOK_BACKEND) is reported by `ready()`, not here.
