@@ -20,7 +20,7 @@ test("a check whose cases all hold passes", async () => {
     t.close("rows", [[1, 2], [3, 4]], [[1, 2], [3, 4]], 0);
     t.equal("name", "lstm", "lstm");
     t.shape("windows", [[[1], [2]], [[3], [4]]], [2, 2, 1]);
-    t.shape("tensor shape", [10, 3, 1], [10, 3, 1]);
+    t.shape("tensor", { shape: [10, 3, 1] }, [10, 3, 1]);
     t.isTrue(true, "never shown");
   }), null);
 });
@@ -35,6 +35,16 @@ test("a wrong shape and a missing return say so", async () => {
   assert.match((await outcome((t) => t.close("x", undefined, 3, 0)))!.hint, /x should be a number, but it is undefined \(did the function return its result\?\)/);
   assert.match((await outcome((t) => t.shape("windows", [[1, 2], [3]], [2, 2])))!.hint, /windows should have shape \[2, 2\], but it is an array of length 2/);
   assert.match((await outcome((t) => t.equal("cell", "gru", "lstm")))!.hint, /cell should be "lstm", but it is "gru"/);
+  // A flat list is a list, not a shape: [2, 3] is not a 2 × 3 array.
+  assert.match((await outcome((t) => t.shape("windows", [2, 3], [2, 3])))!.hint, /windows should have shape \[2, 3\], but it has shape \[2\]/);
+  assert.match((await outcome((t) => t.shape("windows", { shape: [4, 2] }, [2, 3])))!.hint, /has shape \[4, 2\]/);
+});
+
+test("hints show the numbers of nested answers, the first dozen of long ones", async () => {
+  const hint = (await outcome((t) => t.close("rows", [[1, 2], [3, 5]], [[1, 2], [3, 4]], 1e-9)))!.hint;
+  assert.equal(hint, "rows should be [[1, 2], [3, 4]] (± 1e-9), but it is [[1, 2], [3, 5]] (first wrong value at flat index 3: 5 instead of 4).");
+  const long = (await outcome((t) => t.close("series", Array.from({ length: 20 }, (_, i) => i + 0.5), Array.from({ length: 20 }, (_, i) => i), 0.1)))!.hint;
+  assert.match(long, /but it is \[0\.5000, 1\.5000, .*11\.5000, …\] \(shape \[20\]\)/);
 });
 
 test("the student edition's stub reads as not answered yet, with what to do", async () => {

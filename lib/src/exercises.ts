@@ -16,7 +16,6 @@
  * reports as "not answered yet". The grader (`npm run grade`) reads the result
  * every check shows under {@link EXERCISE_MIME}.
  */
-import { formatValue, type Value } from "./checks";
 import { displayBundle } from "./display";
 import { fail, WorkbookInputError } from "./validate";
 
@@ -70,12 +69,35 @@ function isStub(error: unknown): boolean {
   return error instanceof Error && /^Exercise \d\d\.\d+: write your answer here/.test(error.message);
 }
 
-/** A value for a hint: numbers and short arrays as written, anything else described. */
+/** A number for a hint: integers as written, others to 4 decimals (or 4 significant digits when tiny or huge). */
+function showNumber(v: number): string {
+  if (Number.isInteger(v) || !Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e6 ? v.toFixed(4) : v.toPrecision(4);
+}
+
+/** A nested array of numbers for a hint, at most `room` numbers shown. */
+function showNested(value: unknown, room: { left: number }): string {
+  if (!Array.isArray(value)) {
+    room.left -= 1;
+    return showNumber(value as number);
+  }
+  const parts: string[] = [];
+  for (const item of value) {
+    if (room.left <= 0) {
+      parts.push("…");
+      break;
+    }
+    parts.push(showNested(item, room));
+  }
+  return `[${parts.join(", ")}]`;
+}
+
+/** A value for a hint: numbers and arrays of numbers as written (the first dozen values), anything else described. */
 function show(value: unknown): string {
-  if (typeof value === "number" || (Array.isArray(value) && value.every((v) => typeof v === "number"))) {
-    const list = value as Value;
-    if (Array.isArray(list) && list.length > 8) return `${formatValue(list.slice(0, 8), 4).slice(0, -1)}, … (${list.length} values)]`;
-    return formatValue(list, 4);
+  const shape = shapeOf(value);
+  if (shape !== null) {
+    const text = showNested(value, { left: 12 });
+    return shape.length >= 1 && shape.reduce((a, b) => a * b, 1) > 12 ? `${text} (shape [${shape.join(", ")}])` : text;
   }
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (value === undefined) return "undefined (did the function return its result?)";
@@ -85,7 +107,7 @@ function show(value: unknown): string {
   return typeof value === "object" ? `a ${(value as object).constructor?.name ?? "value"}` : String(value);
 }
 
-/** The shape of a nested array of numbers, e.g. `[2, 3]` for `[[1, 2, 3], [4, 5, 6]]`. */
+/** The shape of a nested array of numbers, e.g. `[2, 3]` for `[[1, 2, 3], [4, 5, 6]]`; null for anything else. */
 function shapeOf(value: unknown): number[] | null {
   if (typeof value === "number") return [];
   if (!Array.isArray(value)) return null;
@@ -114,7 +136,7 @@ export interface ExerciseChecker {
   close(what: string, actual: unknown, expected: number | number[] | number[][] | number[][][], tolerance: number): void;
   /** `actual` equals `expected` (strings, booleans, integers, or arrays of them). */
   equal(what: string, actual: unknown, expected: unknown): void;
-  /** `actual` is a nested array of numbers (or a tensor's `shape`) with shape `expected`, e.g. `[100, 3, 1]`. */
+  /** `actual` (a nested array of numbers, or a tensor) has shape `expected`, e.g. `[100, 3, 1]`. */
   shape(what: string, actual: unknown, expected: number[]): void;
   /** `condition` holds; otherwise `hint` says what to change. */
   isTrue(condition: boolean, hint: string): void;
@@ -143,9 +165,11 @@ const checker: ExerciseChecker = {
     if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new CaseFailed(`${what} should be ${show(expected)}, but it is ${show(actual)}.`);
   },
   shape(what, actual, expected) {
-    const got = Array.isArray(actual) && actual.every((d) => Number.isInteger(d)) && Array.isArray(expected) && actual.length === expected.length && !Array.isArray(actual[0])
-      ? (actual as number[])
-      : shapeOf(actual);
+    if (!Array.isArray(expected) || !expected.every((d) => Number.isInteger(d) && d >= 0)) fail("expected", "a shape: an array of non-negative integers, e.g. [100, 3, 1]", expected);
+    const tensorShape = actual !== null && typeof actual === "object" && !Array.isArray(actual) && Array.isArray((actual as { shape?: unknown }).shape)
+      ? ((actual as { shape: number[] }).shape)
+      : null;
+    const got = tensorShape ?? shapeOf(actual);
     if (got === null || got.length !== expected.length || got.some((d, i) => d !== expected[i])) {
       throw new CaseFailed(`${what} should have shape [${expected.join(", ")}], but it ${got === null ? `is ${show(actual)}` : `has shape [${got.join(", ")}]`}.`);
     }
