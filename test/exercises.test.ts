@@ -40,6 +40,11 @@ test("a wrong shape and a missing return say so", async () => {
   assert.match((await outcome((t) => t.shape("windows", { shape: [4, 2] }, [2, 3])))!.hint, /has shape \[4, 2\]/);
 });
 
+test("an answer holding something other than numbers names the first such entry", async () => {
+  const hint = (await outcome((t) => t.close("seasonalNaive(sales, 12)", [20, undefined, 40], [20, 30, 40], 0)))!.hint;
+  assert.match(hint, /should be numbers of shape \[3\], but it is an array of length 3: seasonalNaive\(sales, 12\)\[1\] is undefined/);
+});
+
 test("hints show the numbers of nested answers, the first dozen of long ones", async () => {
   const hint = (await outcome((t) => t.close("rows", [[1, 2], [3, 5]], [[1, 2], [3, 4]], 1e-9)))!.hint;
   assert.equal(hint, "rows should be [[1, 2], [3, 4]] (± 1e-9), but it is [[1, 2], [3, 5]] (first wrong value at flat index 3: 5 instead of 4).");

@@ -121,6 +121,19 @@ function shapeOf(value: unknown): number[] | null {
   return [value.length, ...inner];
 }
 
+/** The first entry of a nested array that is not a number (or the place where rows differ in length), with its index path like `[1][0]`. */
+function firstNonNumber(value: unknown, path: string): { path: string; value: unknown } | null {
+  if (typeof value === "number") return null;
+  if (!Array.isArray(value)) return { path, value };
+  for (let i = 0; i < value.length; i++) {
+    const inner = firstNonNumber(value[i], `${path}[${i}]`);
+    if (inner !== null) return inner;
+  }
+  const lengths = value.map((v) => (Array.isArray(v) ? v.length : -1));
+  const differs = lengths.findIndex((n) => n !== lengths[0]);
+  return differs > 0 ? { path: `${path}[${differs}]`, value: value[differs] } : null;
+}
+
 /** Flattens a nested array of numbers. */
 function flatten(value: unknown): number[] {
   return Array.isArray(value) ? value.flatMap(flatten) : [value as number];
@@ -148,7 +161,11 @@ const checker: ExerciseChecker = {
     const want = shapeOf(expected);
     if (want === null) fail("expected", "a number or a nested array of numbers", expected);
     const got = shapeOf(actual);
-    if (got === null) throw new CaseFailed(`${what} should be ${want!.length === 0 ? "a number" : `numbers of shape [${want!.join(", ")}]`}, but it is ${show(actual)}.`);
+    if (got === null) {
+      const odd = firstNonNumber(actual, "");
+      const where = Array.isArray(actual) && odd !== null ? `: ${what}${odd.path} is ${show(odd.value)}` : "";
+      throw new CaseFailed(`${what} should be ${want!.length === 0 ? "a number" : `numbers of shape [${want!.join(", ")}]`}, but it is ${show(actual)}${where}.`);
+    }
     if (got.length !== want!.length || got.some((d, i) => d !== want![i])) {
       throw new CaseFailed(`${what} should have shape [${want!.join(", ")}], but it has shape [${got.join(", ")}].`);
     }
