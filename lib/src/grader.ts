@@ -25,6 +25,7 @@ import {
   gradesTable,
   identifyNotebook,
   InstructorNotebook,
+  leakedLines,
   NotebookDocument,
   NotebookLayoutError,
   notebookText,
@@ -80,7 +81,10 @@ export function writeStudentEditions(options: StudentEditionOptions): StudentEdi
     if (!existsSync(file)) fail("notebooks", "existing .ipynb files", described(`${file}, which does not exist`));
     const name = path.basename(file);
     const nb = parseNotebook(readFileSync(file, "utf8"), name);
-    return { file, name, exercises: exerciseLayout(nb, name).map((e) => e.id), edition: studentEdition(nb, name) };
+    const edition = studentEdition(nb, name);
+    const leaked = leakedLines(nb, edition, name);
+    if (leaked.length > 0) throw new NotebookLayoutError(name, leaked.map((l) => `solution text would survive in the student edition: ${JSON.stringify(l)}`));
+    return { file, name, exercises: exerciseLayout(nb, name).map((e) => e.id), edition };
   });
   const names = editions.map((e) => e.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
@@ -95,6 +99,9 @@ export function writeStudentEditions(options: StudentEditionOptions): StudentEdi
 
 // ---------------------------------------------------------------- grading
 
+/** Seconds a kernel may take to start (tried twice), not counted in a submission's time limit. */
+export const KERNEL_STARTUP_SECONDS = 120;
+
 /** Options of {@link gradeSubmissions}. */
 export interface GradeOptions {
   /** The submitted notebooks (files). Required. */
@@ -103,7 +110,7 @@ export interface GradeOptions {
   notebooks: string;
   /** Where the table, the feedback pages and the executed submissions go. Required. */
   out: string;
-  /** Seconds each submission may run (kernel start included). Default: 600. */
+  /** Seconds each submission's cells may run in all, counted once its kernel is ready (the start has its own limit, {@link KERNEL_STARTUP_SECONDS}). Default: 600. */
   timeoutSeconds?: number;
   /** Submissions graded side by side. Default: 1. */
   jobs?: number;
@@ -175,7 +182,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 import nbformat
 
 spec = json.load(open(sys.argv[1]))
-deadline = time.monotonic() + spec["timeout"]
+deadline = time.monotonic() + spec["startup"]  # until the kernel is ready; then the time limit for the cells
 nb = nbformat.read(spec["notebook"], as_version=4)
 env = dict(os.environ)
 env.update(spec["env"])
@@ -192,7 +199,7 @@ def save():
     os.replace(tmp, spec["result"])
 
 client = NotebookClient(nb, kernel_name=spec["kernel"], allow_errors=True, shutdown_kernel="immediate",
-                        record_timing=False, startup_timeout=max(1, int(remaining())), iopub_timeout=5)
+                        record_timing=False, startup_timeout=spec["startup"], iopub_timeout=5)
 cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
 started = False
 for attempt in range(2):
@@ -210,8 +217,10 @@ for attempt in range(2):
             pass
         if remaining() < 10:
             break
+        deadline = time.monotonic() + spec["startup"]
 if started:
     failure = None
+    deadline = time.monotonic() + spec["timeout"]
     try:
         pid = getattr(client.km, "provisioner", None) and client.km.provisioner.pid
         with open(spec["pidfile"], "w") as f:
@@ -343,6 +352,7 @@ async function gradeOne(
       pidfile: path.join(root, "kernel.pid"),
       cwd: work,
       timeout: options.timeoutSeconds,
+      startup: KERNEL_STARTUP_SECONDS,
       kernel: options.kernel ?? String((found.match.notebook.metadata?.kernelspec as { name?: string } | undefined)?.name ?? "tslab"),
       env: {
         NODE_OPTIONS: `--max-old-space-size=${options.memoryMb}`,
@@ -353,7 +363,8 @@ async function gradeOne(
     writeFileSync(path.join(root, "runner.py"), RUNNER_PY);
     const env = { ...(options.env ?? process.env) };
     delete env.NODE_OPTIONS;
-    const result = await runRunner(options.python, [path.join(root, "runner.py"), path.join(root, "spec.json")], env, options.timeoutSeconds + 60, spec.pidfile);
+    const hardLimit = options.timeoutSeconds + 2 * KERNEL_STARTUP_SECONDS + 60; // the runner keeps the limits; this only stops a runner that hangs
+    const result = await runRunner(options.python, [path.join(root, "runner.py"), path.join(root, "spec.json")], env, hardLimit, spec.pidfile);
     let runs: CellRun[] = [];
     let failure: string | null = null;
     if (existsSync(spec.result)) ({ runs, failure } = JSON.parse(readFileSync(spec.result, "utf8")) as { runs: CellRun[]; failure: string | null });

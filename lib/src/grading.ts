@@ -222,7 +222,7 @@ export function exerciseLayout(nb: NotebookDocument, name: string): ExerciseLayo
     }
     if (cell.cell_type !== "code") problems.push(`${where}: an exercise's ${ex.role} cell must be a code cell, not ${cell.cell_type}.`);
     const table = ex.role === "answer" ? answers : checks;
-    if (table.has(ex.id)) problems.push(`${where}: exercise ${ex.id} already has a ${ex.role} cell (cell ${table.get(ex.id)! + 1}); each exercise has exactly one answer and one check cell, and every exercise its own id.`);
+    if (table.has(ex.id)) problems.push(`${where}: exercise ${ex.id} already has ${ex.role === "answer" ? "an" : "a"} ${ex.role} cell (cell ${table.get(ex.id)! + 1}); each exercise has exactly one answer and one check cell, and every exercise its own id.`);
     else table.set(ex.id, index);
     if (ex.role === "answer") {
       if (hidden.length > 0) problems.push(`${where}: hidden tests belong in the check cell of ${ex.id}, not in its answer cell.`);
@@ -298,6 +298,30 @@ export function studentEdition(nb: NotebookDocument, name: string): NotebookDocu
     else setSource(cell, replaceRegions(cellSource(cell), MARKERS.beginHidden, MARKERS.endHidden, () => []));
   }
   return out;
+}
+
+/**
+ * The solution and hidden-test lines of `instructor` that appear in `student`
+ * (trimmed, any cell, outputs included) although the instructor's notebook holds
+ * them nowhere outside those regions: what a student edition must never show.
+ * A line counts when a student cell holds it whole, or (24 characters or more)
+ * anywhere in the notebook's JSON.
+ * Empty for a correct student edition.
+ */
+export function leakedLines(instructor: NotebookDocument, student: NotebookDocument, name = "notebook"): string[] {
+  const secret = new Set<string>();
+  const outside = new Set<string>();
+  for (const cell of instructor.cells) {
+    const lines = linesOf(cell);
+    const inside = new Set<number>();
+    for (const [begin, end] of [[MARKERS.beginSolution, MARKERS.endSolution], [MARKERS.beginHidden, MARKERS.endHidden]]) {
+      for (const r of findRegions(lines, begin, end, name, [])) for (let i = r.begin; i <= r.end; i++) inside.add(i);
+    }
+    lines.forEach((line, i) => (inside.has(i) ? secret : outside).add(line.trim()));
+  }
+  const shown = JSON.stringify(student);
+  const studentLines = new Set(student.cells.flatMap((c) => linesOf(c).map((l) => l.trim())));
+  return [...secret].filter((line) => line !== "" && !outside.has(line) && (studentLines.has(line) || (line.length >= 24 && shown.includes(JSON.stringify(line).slice(1, -1)))));
 }
 
 /** A notebook as the workbook stores it: JSON indented by one space, non-ASCII as is, a final newline. */
