@@ -639,6 +639,6 @@ export function feedbackMarkdown(row: SubmissionGrade): string {
     lines.push("");
   }
   if (row.notes.length > 0) lines.push("Notes:", "", ...row.notes.map((n) => `* ${n}`), "");
-  lines.push("The checks were run by the instructor's grader with hidden cases added; a check you edited was replaced by the original.", "");
+  if (row.status === "graded") lines.push("The checks ran as the instructor wrote them, with hidden cases added; a check cell you edited was replaced by the original.", "");
   return lines.join("\n");
 }
