@@ -74,7 +74,12 @@ const write = (name: string, nb: NotebookDocument | string) => {
   writeFileSync(file, typeof nb === "string" ? nb : JSON.stringify(nb, null, 1));
   return file;
 };
-const tampered = answered(student, { 1: "return values[0];", 2: "const out: number[][] = [];\nfor (let i = 0; i + lookBack < series.length; i++) out.push(series.slice(i, i + lookBack));\nreturn out;" });
+const tampered = answered(student, {
+  1: "return values[0];",
+  2: "const out: number[][] = [];\nfor (let i = 0; i + lookBack < series.length; i++) out.push(series.slice(i, i + lookBack));\nreturn out;",
+  // 2.4 MB of output in 24 lines (many more short lines crash tslab itself: "Socket is busy writing").
+  3: 'for (let i = 0; i < 24; i++) console.log("spam ".repeat(20000));\nreturn -1;',
+});
 for (const k of [1, 2, 3]) {
   const check = tampered.cells.find((c) => c.id === `${STEM}-ex${k}-check`)!;
   check.source = `// Exercise 98.${k} · check\nawait checkExercise("98.${k}", (t) => { t.isTrue(true, "always"); });\n`;
@@ -152,6 +157,10 @@ test("npm run grade: a table of submissions × exercises with the right scores, 
     assert.match(row("tampered.ipynb").exercises[0].hint!, /^mean\(\[1, 2, 3, 4\]\) should be 2\.5000 \(± 1e-9\), but it is 1/);
     assert.match(row("tampered.ipynb").exercises[1].hint!, /^windows\(\[1, 2, 3, 4\], 2\) should have shape \[3, 2\], but it has shape \[2, 2\]/);
     assert.deepEqual(row("tampered.ipynb").notes, [1, 2, 3].map((k) => `check cell of 98.${k} edited; replaced by the instructor's`));
+    assert.match(row("tampered.ipynb").exercises[2].hint!, /^countAbove\(\[1, 5, 3, 2\], 2\) should be 2, but it is -1\.$/, "the result survives a flood of output");
+    const flooded = readFileSync(path.join(out, "executed", "tampered.ipynb"), "utf8");
+    assert.ok(flooded.length < 1_500_000, `output cut off: ${flooded.length} characters`);
+    assert.match(flooded, /\[grader: output cut off after 1000000 characters\]/);
 
     assert.equal(statuses("mangled.ipynb"), "pass error error");
     assert.match(row("mangled.ipynb").exercises[1].hint!, /CompileError: .*windows/);

@@ -36,6 +36,7 @@ import {
   SubmissionGrade,
   type CellRun,
 } from "./grading";
+import { EXERCISE_MIME } from "./exercises";
 import { described, fail } from "./validate";
 
 /** Writes `data` to `file` atomically (temporary file beside it, then rename). */
@@ -101,6 +102,9 @@ export function writeStudentEditions(options: StudentEditionOptions): StudentEdi
 
 /** Seconds a kernel may take to start (tried twice), not counted in a submission's time limit. */
 export const KERNEL_STARTUP_SECONDS = 120;
+
+/** Output kept per cell of a submission (characters of the messages); the rest is dropped with a note. */
+export const MAX_OUTPUT_CHARACTERS = 1_000_000;
 
 /** Options of {@link gradeSubmissions}. */
 export interface GradeOptions {
@@ -170,8 +174,10 @@ export function defaultPython(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * The runner: executes a notebook cell by cell with nbclient in a fresh kernel,
- * within a deadline for the whole run, errors allowed; writes the executed
+ * The runner: starts a fresh kernel (twice at most, each within its own start-up
+ * limit), then executes the notebook's code cells in order with nbclient, errors
+ * allowed, all within the time limit counted from then; stops at the first time-out
+ * or dead kernel, keeping each cell's output below a size; writes the executed
  * notebook and a per-cell report. The kernel's pid goes to a file, so the
  * caller can kill it if the runner itself is killed.
  */
@@ -198,7 +204,23 @@ def save():
         json.dump({"runs": runs, "failure": failure}, f)
     os.replace(tmp, spec["result"])
 
-client = NotebookClient(nb, kernel_name=spec["kernel"], allow_errors=True, shutdown_kernel="immediate",
+class CappedClient(NotebookClient):
+    """Keeps at most spec["maxOutput"] characters of output per cell, then one note; errors and exercise results always."""
+    sizes = {}
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        if msg.get("msg_type") == "error" or spec["exerciseMime"] in (content.get("data") or {}):
+            return super().output(outs, msg, display_id, cell_index)
+        size = self.sizes.get(cell_index, 0) + len(str(msg.get("content", "")))
+        self.sizes[cell_index] = size
+        if size > spec["maxOutput"]:
+            if size - len(str(msg.get("content", ""))) <= spec["maxOutput"]:
+                outs.append(nbformat.v4.new_output("stream", name="stderr", text="[grader: output cut off after %d characters]\n" % spec["maxOutput"]))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+client = CappedClient(nb, kernel_name=spec["kernel"], allow_errors=True, shutdown_kernel="immediate",
                         record_timing=False, startup_timeout=spec["startup"], iopub_timeout=5)
 cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
 started = False
@@ -353,6 +375,8 @@ async function gradeOne(
       cwd: work,
       timeout: options.timeoutSeconds,
       startup: KERNEL_STARTUP_SECONDS,
+      maxOutput: MAX_OUTPUT_CHARACTERS,
+      exerciseMime: EXERCISE_MIME,
       kernel: options.kernel ?? String((found.match.notebook.metadata?.kernelspec as { name?: string } | undefined)?.name ?? "tslab"),
       env: {
         NODE_OPTIONS: `--max-old-space-size=${options.memoryMb}`,
