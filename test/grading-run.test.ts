@@ -85,6 +85,11 @@ for (const k of [1, 2, 3]) {
   check.source = `// Exercise 98.${k} · check\nawait checkExercise("98.${k}", (t) => { t.isTrue(true, "always"); });\n`;
   check.outputs = [{ output_type: "display_data", data: { [EXERCISE_MIME]: { id: `98.${k}`, status: "pass" }, "text/plain": `Exercise 98.${k}: correct ✓` }, metadata: {} }];
 }
+// A cell of the student's own that stands in for checkExercise (the grader re-imports the real one).
+tampered.cells.splice(2, 0, {
+  cell_type: "code", id: "my-own-check", metadata: {}, outputs: [], execution_count: null,
+  source: 'import { EXERCISE_MIME, displayBundle } from "rnn-workbook";\nconst checkExercise = async (id: string, body: unknown) => displayBundle({ [EXERCISE_MIME]: { id, status: "pass" } });\n',
+});
 const mangled = answered(student, CORRECT);
 {
   const ids = (suffix: string) => mangled.cells.findIndex((c) => c.id === `${STEM}-${suffix}`);
@@ -153,10 +158,10 @@ test("npm run grade: a table of submissions × exercises with the right scores, 
     assert.match(row("partly.ipynb").exercises[1].hint!, /^windows\(\[1, 2, 3\], 3\) should have shape \[1, 3\], but it has shape \[3, 2\]\.$/, "a hidden case caught the hard-coded answer");
     assert.equal(row("partly.ipynb").exercises[2].notAnswered, true);
 
-    assert.equal(statuses("tampered.ipynb"), "fail fail fail", "edited checks and pasted outputs do not pass");
+    assert.equal(statuses("tampered.ipynb"), "fail fail fail", "edited checks, pasted outputs and a checkExercise of one's own do not pass");
     assert.match(row("tampered.ipynb").exercises[0].hint!, /^mean\(\[1, 2, 3, 4\]\) should be 2\.5000 \(± 1e-9\), but it is 1/);
     assert.match(row("tampered.ipynb").exercises[1].hint!, /^windows\(\[1, 2, 3, 4\], 2\) should have shape \[3, 2\], but it has shape \[2, 2\]/);
-    assert.deepEqual(row("tampered.ipynb").notes, [1, 2, 3].map((k) => `check cell of 98.${k} edited; replaced by the instructor's`));
+    assert.deepEqual(row("tampered.ipynb").notes, [...[1, 2, 3].map((k) => `check cell of 98.${k} edited; replaced by the instructor's`), "1 cell(s) of the student's own"]);
     assert.match(row("tampered.ipynb").exercises[2].hint!, /^countAbove\(\[1, 5, 3, 2\], 2\) should be 2, but it is -1\.$/, "the result survives a flood of output");
     const flooded = readFileSync(path.join(out, "executed", "tampered.ipynb"), "utf8");
     assert.ok(flooded.length < 1_500_000, `output cut off: ${flooded.length} characters`);

@@ -219,7 +219,7 @@ test("prepareSubmission puts the instructor's checks back, hidden cases included
   sub.cells.push({ cell_type: "code", id: "mine", metadata: {}, source: "console.log(1);", outputs: [], execution_count: null });
   const plan = prepareSubmission(sub, inst);
   const ids = plan.notebook.cells.map((c) => c.id);
-  assert.equal(cellSource(cell(plan.notebook, "ex1-check")), cellSource(cell(inst.notebook, "ex1-check")), "the instructor's check, hidden cases included");
+  assert.equal(cellSource(cell(plan.notebook, "ex1-check")), 'import { checkExercise } from "rnn-workbook";\n' + cellSource(cell(inst.notebook, "ex1-check")), "the instructor's check, hidden cases included, checkExercise imported afresh");
   assert.match(cellSource(cell(plan.notebook, "ex1-check")), /mean\(\[5\]\)/);
   assert.deepEqual(cell(plan.notebook, "ex1-check").outputs, []);
   assert.equal(ids.indexOf(`${STEM}-ex2-check`), ids.indexOf(`${STEM}-ex2-answer`) + 1, "a deleted check goes back after its answer");

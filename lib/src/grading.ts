@@ -415,8 +415,9 @@ function listSome(items: string[], n = 5): string {
 }
 
 /**
- * Puts the instructor's check cells (hidden tests included) in place of the
- * submission's, matched by cell id (else by exercise metadata); re-inserts a
+ * Puts the instructor's check cells (hidden tests included, `checkExercise`
+ * imported afresh: {@link checkImport}) in place of the submission's, matched by
+ * cell id (else by exercise metadata); re-inserts a
  * deleted check cell after its answer cell; clears every output (so nothing the
  * student pasted can count) and uses the instructor's kernel. Notes deleted,
  * reordered and edited check cells.
@@ -426,6 +427,7 @@ export function prepareSubmission(submission: NotebookDocument, instructor: Inst
   const notes: string[] = [];
   const settled: ExerciseGrade[] = [];
   for (const cell of nb.cells) clearOutputs(cell);
+  const reimport = checkImport(instructor.notebook);
   const findCell = (id: string, exercise: string, role: ExerciseRole): number => {
     const byId = nb.cells.findIndex((c) => c.id === id);
     if (byId >= 0) return byId;
@@ -445,6 +447,7 @@ export function prepareSubmission(submission: NotebookDocument, instructor: Inst
       continue;
     }
     const fresh: NotebookCell = { ...JSON.parse(JSON.stringify(instructorCheck)), outputs: [], execution_count: null };
+    if (reimport) setSource(fresh, reimport + cellSource(fresh));
     if (check < 0) {
       nb.cells.splice(answer + 1, 0, fresh);
       notes.push(`check cell of ${ex.id} deleted; the instructor's put back after the answer`);
@@ -467,6 +470,21 @@ export function prepareSubmission(submission: NotebookDocument, instructor: Inst
   if (added > 0) notes.push(`${added} cell(s) of the student's own`);
   nb.metadata = { ...(nb.metadata ?? {}), kernelspec: instructor.notebook.metadata?.kernelspec, language_info: instructor.notebook.metadata?.language_info };
   return { notebook: nb, instructor, settled, notes };
+}
+
+/**
+ * The line that imports `checkExercise` the way the instructor's notebook does
+ * (e.g. `import { checkExercise } from "rnn-workbook";\n`), or "" when it does
+ * not. The grader puts it at the top of every check cell, so a student cell that
+ * declares a `checkExercise` of its own cannot stand in for the real one.
+ */
+export function checkImport(nb: NotebookDocument): string {
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== "code") continue;
+    const match = cellSource(cell).match(/import\s*\{[^}]*\bcheckExercise\b[^}]*\}\s*from\s*(["'])([^"']+)\1/);
+    if (match) return `import { checkExercise } from ${match[1]}${match[2]}${match[1]};\n`;
+  }
+  return "";
 }
 
 /** The check cell as the student edition shows it (hidden tests removed). */
