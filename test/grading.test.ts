@@ -241,7 +241,7 @@ test("prepareSubmission puts the instructor's checks back, hidden cases included
   assert.match(prepareSubmission(reordered, inst).notes.join("\n"), /cells reordered \(first out of place: /);
 });
 
-test("readGrades: a pass needs a clean check cell showing pass; failures give the hint; a time limit or a dead kernel stops the rest", () => {
+test("readGrades: a pass needs a clean check cell showing pass; failures give the hint; a time-out or a dead kernel counts against its exercise", () => {
   const inst = instructor();
   const plan = prepareSubmission(studentEdition(fixture(), STEM), inst);
   const executed = JSON.parse(JSON.stringify(plan.notebook)) as NotebookDocument;
@@ -265,14 +265,21 @@ test("readGrades: a pass needs a clean check cell showing pass; failures give th
   show("ex3-check", { id: "98.2", status: "pass" }); // a result for another exercise does not count
   const other = readGrades(plan, executed, [...lesson.slice(0, 4), failed("ex3-answer", "CompileError", "Cannot find name 'x'."), ok("ex1-check"), ok("ex2-check"), failed("ex3-check", "CompileError", "Cannot find name 'countAbove'.")]);
   assert.deepEqual(other[2], { id: "98.3", status: "error", hint: "the check failed with CompileError: Cannot find name 'countAbove'.. The answer cell failed first: CompileError: Cannot find name 'x'." });
-  // Time-out in the answer of 98.2: 98.1 graded, 98.2 time-out, 98.3 not run.
-  const timedOut = readGrades(plan, executed, [...lesson.slice(0, 3), { id: `${STEM}-ex1-check`, status: "ok" }, { id: `${STEM}-ex2-answer`, status: "time-out" }], { timeoutSeconds: 30 });
+  // Time-out in the answer of 98.2 and no further pass: 98.1 graded, 98.2 time-out, 98.3 not run.
+  const notRun = (suffix: string): CellRun => ({ id: `${STEM}-${suffix}`, status: "not run" });
+  const timedOut = readGrades(plan, executed, [...lesson.slice(0, 3), ok("ex1-check"), { id: `${STEM}-ex2-answer`, status: "time-out" }, notRun("ex3-answer"), notRun("ex2-check"), notRun("ex3-check")], { timeoutSeconds: 30 });
   assert.deepEqual(timedOut.map((g) => g.status), ["pass", "time-out", "not run"]);
-  assert.match(timedOut[1].hint!, /the time limit of 30 s ran out in the answer cell \(an endless loop\?\)/);
-  assert.match(timedOut[2].hint!, /the run stopped earlier, at exercise 98\.2/);
-  const died = readGrades(plan, executed, [...lesson, { id: `${STEM}-ex1-check`, status: "died" }], { memoryMb: 300 });
-  assert.deepEqual(died.map((g) => g.status), ["error", "not run", "not run"]);
-  assert.match(died[0].hint!, /the kernel died in this check: out of memory \(the limit is 300 MB\)/);
+  assert.equal(timedOut[1].hint, "the time limit of 30 s ran out in the answer cell (an endless loop?).");
+  assert.equal(timedOut[2].hint, "not run: the runs stopped at exercise 98.2.");
+  // The kernel died in 98.1's check; the next pass ran 98.2 and 98.3 (results read as usual).
+  show("ex3-check", { id: "98.3", status: "fail", hint: "write your answer", notAnswered: true });
+  const died = readGrades(plan, executed, [...lesson, { id: `${STEM}-ex1-check`, status: "died" }, failed("ex2-check", "ExerciseFailedError", "x"), failed("ex3-check", "ExerciseFailedError", "y")], { memoryMb: 300 });
+  assert.deepEqual(died.map((g) => g.status), ["error", "fail", "fail"]);
+  assert.equal(died[0].hint, "the kernel died in this check: out of memory (the limit is 300 MB), or a crash.");
+  // A lesson cell that ran out of time counts against the first exercise after it.
+  const lessonLoop = readGrades(plan, executed, [ok("02"), { id: `${STEM}-04`, status: "time-out" }, ok("ex1-answer"), ok("ex1-check")]);
+  assert.equal(lessonLoop[0].status, "time-out");
+  assert.match(lessonLoop[0].hint!, new RegExp(`ran out in cell ${STEM}-04`));
 });
 
 test("the CSV table quotes hints and has a status and hint column per exercise", () => {

@@ -103,6 +103,9 @@ export function writeStudentEditions(options: StudentEditionOptions): StudentEdi
 /** Seconds a kernel may take to start (tried twice), not counted in a submission's time limit. */
 export const KERNEL_STARTUP_SECONDS = 120;
 
+/** Runs of one submission at most: a cell that runs out of time or kills the kernel is left out of the next run. */
+export const MAX_PASSES = 3;
+
 /** Output kept per cell of a submission (characters of the messages); the rest is dropped with a note. */
 export const MAX_OUTPUT_CHARACTERS = 1_000_000;
 
@@ -176,8 +179,11 @@ export function defaultPython(env: NodeJS.ProcessEnv = process.env): string {
 /**
  * The runner: starts a fresh kernel (twice at most, each within its own start-up
  * limit), then executes the notebook's code cells in order with nbclient, errors
- * allowed, all within the time limit counted from then; stops at the first time-out
- * or dead kernel, keeping each cell's output below a size; writes the executed
+ * allowed, all within the time limit counted from then, keeping each cell's output
+ * below a size. A cell that runs out of time or kills the kernel ends that pass;
+ * when checks follow it, a new pass in a fresh kernel runs the notebook again
+ * without it (at most {@link MAX_PASSES} passes), and its results count for the
+ * cells after it. Writes the executed
  * notebook and a per-cell report. The kernel's pid goes to a file, so the
  * caller can kill it if the runner itself is killed.
  */
@@ -221,71 +227,90 @@ class CappedClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 client = CappedClient(nb, kernel_name=spec["kernel"], allow_errors=True, shutdown_kernel="immediate",
-                        record_timing=False, startup_timeout=spec["startup"], iopub_timeout=5)
+                      record_timing=False, startup_timeout=spec["startup"], iopub_timeout=5)
 cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
-started = False
-for attempt in range(2):
-    try:
-        client.km = client.create_kernel_manager()
-        client.start_new_kernel(cwd=spec["cwd"], env=env)
-        client.start_new_kernel_client()
-        started = True
-        break
-    except Exception as e:
-        failure = "the kernel did not start: %s: %s" % (type(e).__name__, e)
+checks = set(spec["checks"])
+
+def start_kernel():
+    """Starts a fresh kernel, trying twice; None when it started, else why not."""
+    why = None
+    for attempt in range(2):
         try:
-            client._cleanup_kernel()
-        except Exception:
-            pass
-        if remaining() < 10:
-            break
-        deadline = time.monotonic() + spec["startup"]
-if started:
-    failure = None
-    deadline = time.monotonic() + spec["timeout"]
-    try:
-        pid = getattr(client.km, "provisioner", None) and client.km.provisioner.pid
-        with open(spec["pidfile"], "w") as f:
-            f.write(str(pid or ""))
-    except Exception:
-        pass
-    stopped = None
-    for index, cell in cells:
-        cid = cell.get("id", "")
-        if stopped:
-            runs.append({"id": cid, "status": "not run"})
-            continue
-        left = remaining()
-        if left <= 0:
-            runs.append({"id": cid, "status": "time-out"})
-            stopped = "time-out"
-            continue
-        client.timeout = max(1, int(left))
-        reply = {}
-        def keep(cell, cell_index, execute_reply):
-            reply["content"] = execute_reply.get("content", {})
-        client.on_cell_executed = keep
-        try:
-            client.execute_cell(cell, index)
-            content = reply.get("content", {})
-            if content.get("status") == "error":
-                runs.append({"id": cid, "status": "error", "ename": content.get("ename") or "Error", "evalue": content.get("evalue") or ""})
-            else:
-                runs.append({"id": cid, "status": "ok"})
-        except CellTimeoutError:
-            runs.append({"id": cid, "status": "time-out"})
-            stopped = "time-out"
-        except DeadKernelError:
-            runs.append({"id": cid, "status": "died"})
-            stopped = "died"
+            client.km = client.create_kernel_manager()
+            client.start_new_kernel(cwd=spec["cwd"], env=env)
+            client.start_new_kernel_client()
+            try:
+                with open(spec["pidfile"], "w") as f:
+                    f.write(str(client.km.provisioner.pid or ""))
+            except Exception:
+                pass
+            return None
         except Exception as e:
-            runs.append({"id": cid, "status": "died", "evalue": "%s: %s" % (type(e).__name__, e)})
-            stopped = "died"
-        save()
+            why = "the kernel did not start: %s: %s" % (type(e).__name__, e)
+            stop_kernel()
+    return why
+
+def stop_kernel():
     try:
         client._cleanup_kernel()
     except Exception:
         pass
+
+# Pass 1 runs every code cell. When a cell runs out of time or kills the kernel, and checks
+# follow it, the next pass runs the notebook again in a fresh kernel without the cells that
+# stopped a pass and without the checks already read; its results count from after that cell.
+stops = []          # positions (in cells) of the cells that stopped a pass
+results = {}        # cell id -> its run, from the pass that counts for it
+for attempt in range(spec["passes"]):
+    why = start_kernel()
+    if why:
+        if attempt == 0:
+            failure = why
+        break
+    deadline = time.monotonic() + spec["timeout"]
+    client.sizes = {}
+    counts_from = stops[-1] + 1 if stops else 0
+    stopped = None
+    for pos, (index, cell) in enumerate(cells):
+        cid = cell.get("id", "")
+        if pos in stops or (pos < counts_from and cid in checks):
+            continue
+        left = remaining()
+        reply = {}
+        def keep(cell, cell_index, execute_reply):
+            reply["content"] = execute_reply.get("content", {})
+        client.on_cell_executed = keep
+        if left <= 0:
+            run = {"id": cid, "status": "time-out"}
+        else:
+            client.timeout = max(1, int(left))
+            try:
+                client.execute_cell(cell, index)
+                content = reply.get("content", {})
+                if content.get("status") == "error":
+                    run = {"id": cid, "status": "error", "ename": content.get("ename") or "Error", "evalue": content.get("evalue") or ""}
+                else:
+                    run = {"id": cid, "status": "ok"}
+            except CellTimeoutError:
+                run = {"id": cid, "status": "time-out"}
+            except DeadKernelError:
+                run = {"id": cid, "status": "died"}
+            except Exception as e:
+                run = {"id": cid, "status": "died", "evalue": "%s: %s" % (type(e).__name__, e)}
+        if pos >= counts_from:
+            results[cid] = run
+        if run["status"] in ("time-out", "died"):
+            stopped = pos
+            break
+    stop_kernel()
+    runs = [results.get(c.get("id", ""), {"id": c.get("id", ""), "status": "not run"}) for _, c in cells]
+    save()
+    if stopped is None:
+        break
+    stops.append(stopped)
+    if not any(c.get("id", "") in checks for _, c in cells[stopped + 1:]):
+        break
+
 nbformat.write(nb, spec["output"] + ".tmp")
 os.replace(spec["output"] + ".tmp", spec["output"])
 save()
@@ -375,6 +400,8 @@ async function gradeOne(
       cwd: work,
       timeout: options.timeoutSeconds,
       startup: KERNEL_STARTUP_SECONDS,
+      passes: MAX_PASSES,
+      checks: found.match.exercises.map((e) => e.checkCell),
       maxOutput: MAX_OUTPUT_CHARACTERS,
       exerciseMime: EXERCISE_MIME,
       kernel: options.kernel ?? String((found.match.notebook.metadata?.kernelspec as { name?: string } | undefined)?.name ?? "tslab"),
@@ -387,7 +414,7 @@ async function gradeOne(
     writeFileSync(path.join(root, "runner.py"), RUNNER_PY);
     const env = { ...(options.env ?? process.env) };
     delete env.NODE_OPTIONS;
-    const hardLimit = options.timeoutSeconds + 2 * KERNEL_STARTUP_SECONDS + 60; // the runner keeps the limits; this only stops a runner that hangs
+    const hardLimit = MAX_PASSES * (options.timeoutSeconds + 2 * KERNEL_STARTUP_SECONDS) + 60; // the runner keeps the limits; this only stops a runner that hangs
     const result = await runRunner(options.python, [path.join(root, "runner.py"), path.join(root, "spec.json")], env, hardLimit, spec.pidfile);
     let runs: CellRun[] = [];
     let failure: string | null = null;
@@ -402,8 +429,11 @@ async function gradeOne(
     const executed = existsSync(spec.output) ? (JSON.parse(readFileSync(spec.output, "utf8")) as NotebookDocument) : null;
     if (!executed) row.notes.push("the runner was stopped before it saved the executed notebook");
     row.exercises = readGrades(plan, executed, runs, { timeoutSeconds: options.timeoutSeconds, memoryMb: options.memoryMb });
-    const stop = runs.find((r) => r.status === "time-out" || r.status === "died");
-    if (stop) row.notes.push(stop.status === "time-out" ? `time limit of ${options.timeoutSeconds} s reached in cell ${stop.id}` : `the kernel died in cell ${stop.id}`);
+    for (const stop of runs.filter((r) => r.status === "time-out" || r.status === "died")) {
+      const what = stop.status === "time-out" ? `time limit of ${options.timeoutSeconds} s reached in cell ${stop.id}` : `the kernel died in cell ${stop.id}`;
+      const resumed = runs.slice(runs.indexOf(stop) + 1).some((r) => r.status !== "not run");
+      row.notes.push(resumed ? `${what}; the notebook ran again in a fresh kernel without it, for the cells after it` : what);
+    }
     const lessonErrors = runs.filter((r) => r.status === "error" && !found.match!.exercises.some((e) => e.checkCell === r.id || e.answerCell === r.id));
     if (lessonErrors.length > 0) row.notes.push(`${lessonErrors.length} other cell(s) failed, first ${lessonErrors[0].id}: ${lessonErrors[0].ename}: ${(lessonErrors[0].evalue ?? "").split("\n")[0].slice(0, 200)}`);
     if (executed) writeAtomic(path.join(options.out, "executed", `${name}.ipynb`), notebookText(executed));

@@ -526,30 +526,33 @@ function resultIn(cell: NotebookCell | undefined, id: string): ShownResult | nul
  * Reads each exercise's grade from the executed notebook and the runner's
  * per-cell report: a check passes only when its cell ran without error and
  * showed a passing result; a failing check gives its hint; an error without a
- * result (e.g. a compile error) gives the error; the exercise whose check was
- * reached when time ran out (or the kernel died) gets that, later ones "not run".
+ * result (e.g. a compile error) gives the error; the exercise in whose cells (from
+ * after the previous check to its own check) time ran out or the kernel died gets
+ * that; a later exercise is read from the runner's next pass, or "not run".
  */
 export function readGrades(plan: GradingPlan, executed: NotebookDocument | null, runs: CellRun[], limits: { timeoutSeconds?: number; memoryMb?: number } = {}): ExerciseGrade[] {
   const cells = executed?.cells ?? plan.notebook.cells;
   const indexOf = (id: string) => cells.findIndex((c) => c.id === id);
   const runOf = new Map(runs.map((r) => [r.id, r]));
-  const stop = runs.find((r) => r.status === "time-out" || r.status === "died");
-  const stopIndex = stop ? indexOf(stop.id) : -1;
-  let stopReported: string | null = null;
+  const stops = runs.filter((r) => r.status === "time-out" || r.status === "died").map((r) => ({ run: r, index: indexOf(r.id) }));
+  let previousCheck = -1;
+  let lastStopped: string | null = null;
   return plan.instructor.exercises.map((ex): ExerciseGrade => {
     const done = plan.settled.find((s) => s.id === ex.id);
     if (done) return done;
     const index = indexOf(ex.checkCell);
     const cell = cells[index];
     const run = runOf.get(ex.checkCell);
-    if (stop && index >= stopIndex) {
-      if (stopReported) return { id: ex.id, status: "not run", hint: `not run: the run stopped earlier, at exercise ${stopReported}.` };
-      stopReported = ex.id;
-      const where = stop.id === ex.checkCell ? "in this check" : stop.id === ex.answerCell ? "in the answer cell" : `in cell ${stop.id}`;
-      if (stop.status === "time-out") return { id: ex.id, status: "time-out", hint: `the time limit${limits.timeoutSeconds ? ` of ${limits.timeoutSeconds} s` : ""} ran out ${where} (an endless loop?); later cells were not run.` };
-      return { id: ex.id, status: "error", hint: `the kernel died ${where}${stop.evalue ? ` (${stop.evalue})` : ""}: out of memory${limits.memoryMb ? ` (the limit is ${limits.memoryMb} MB)` : ""}, or a crash; later cells were not run.` };
+    // A cell that ran out of time or killed the kernel, between the previous check and this one (included).
+    const stop = stops.find((s) => s.index > previousCheck && s.index <= index);
+    if (index >= 0) previousCheck = index;
+    if (stop) {
+      lastStopped = ex.id;
+      const where = stop.run.id === ex.checkCell ? "in this check" : stop.run.id === ex.answerCell ? "in the answer cell" : `in cell ${stop.run.id}`;
+      if (stop.run.status === "time-out") return { id: ex.id, status: "time-out", hint: `the time limit${limits.timeoutSeconds ? ` of ${limits.timeoutSeconds} s` : ""} ran out ${where} (an endless loop?).` };
+      return { id: ex.id, status: "error", hint: `the kernel died ${where}${stop.run.evalue ? ` (${stop.run.evalue})` : ""}: out of memory${limits.memoryMb ? ` (the limit is ${limits.memoryMb} MB)` : ""}, or a crash.` };
     }
-    if (!run || run.status === "not run") return { id: ex.id, status: "not run", hint: "the check cell was not run." };
+    if (!run || run.status === "not run") return { id: ex.id, status: "not run", hint: lastStopped ? `not run: the runs stopped at exercise ${lastStopped}.` : "the check cell was not run." };
     const result = resultIn(cell, ex.id);
     if (run.status === "ok") {
       if (result?.status === "pass") return { id: ex.id, status: "pass" };
