@@ -22,7 +22,7 @@ import {
   type CellRun,
   type InstructorNotebook,
 } from "../lib/src/grading";
-import { writeStudentEditions } from "../lib/src/grader";
+import { gradeSubmissions, writeStudentEditions } from "../lib/src/grader";
 import { EXERCISE_MIME, exerciseStub } from "../lib/src/exercises";
 import { parseArguments, parseGradingArguments } from "../lib/src/cli";
 
@@ -185,6 +185,21 @@ test("writeStudentEditions writes every notebook or none, and never over the ins
     const text = readFileSync(written[0].written, "utf8");
     assert.ok(text.endsWith("}\n") && text.includes('\n "cells": [\n'), "stored like the workbook's notebooks");
     assert.deepEqual(readdirSync(out), ["98-grading-fixture.ipynb"], "no temporary file left");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("grading refuses instructor notebooks that share an exercise id, before running anything", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "grade-dup-test-"));
+  try {
+    writeFileSync(path.join(dir, "98-a.ipynb"), readFileSync(FIXTURE));
+    writeFileSync(path.join(dir, "98-b.ipynb"), readFileSync(FIXTURE));
+    await assert.rejects(
+      gradeSubmissions({ submissions: [FIXTURE], notebooks: dir, out: path.join(dir, "out"), log: () => undefined }),
+      /Expected `--notebooks` to be notebooks whose exercise ids differ \(they are the columns of the table\), but got exercise 98\.1 in both 98-a and 98-b\./,
+    );
+    assert.ok(!existsSync(path.join(dir, "out")));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

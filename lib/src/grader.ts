@@ -472,6 +472,13 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRepo
     return { name, notebook, exercises: exerciseLayout(notebook, path.basename(file)) };
   });
   if (instructors.length === 0) fail("--notebooks", "a folder holding the instructor's notebooks", described(`${options.notebooks}, which holds no .ipynb file`));
+  const owner = new Map<string, string>();
+  for (const inst of instructors) {
+    for (const e of inst.exercises) {
+      if (owner.has(e.id)) fail("--notebooks", "notebooks whose exercise ids differ (they are the columns of the table)", described(`exercise ${e.id} in both ${owner.get(e.id)} and ${inst.name}`), "Renumber one of them (NN.k, NN = the notebook's number).");
+      owner.set(e.id, inst.name);
+    }
+  }
   const datasetsDir = options.datasets !== undefined ? path.resolve(options.datasets) : defaultDatasets(options.notebooks);
   if (options.datasets !== undefined && !existsSync(datasetsDir!)) fail("--datasets", "an existing folder", options.datasets);
   const python = options.python ?? defaultPython(options.env ?? process.env);
