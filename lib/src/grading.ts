@@ -439,7 +439,7 @@ export function prepareSubmission(submission: NotebookDocument, instructor: Inst
   for (const ex of instructor.exercises) {
     const instructorCheck = instructor.notebook.cells[ex.checkIndex];
     const answer = findCell(ex.answerCell, ex.id, "answer");
-    let check = findCell(ex.checkCell, ex.id, "check");
+    const check = findCell(ex.checkCell, ex.id, "check");
     if (answer < 0) {
       settled.push({ id: ex.id, status: "error", hint: `the answer cell of exercise ${ex.id} (id ${ex.answerCell}) was deleted from the submission.` });
       if (check >= 0) nb.cells.splice(check, 1); // nothing to check
