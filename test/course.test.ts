@@ -303,8 +303,8 @@ test("bad arguments get an error naming what was expected, what was received, an
     const aFile = path.join(dir, "a-file");
     writeFileSync(aFile, "x");
     const cases: Array<[string[], RegExp]> = [
-      [[], /Expected `command` to be one of "init", "kernel", but got no arguments\. E\.g\. rnn-workbook init my-course/],
-      [["inti", "x"], /Expected `command` to be one of "init", "kernel", but got "inti"\. Run `rnn-workbook --help`/],
+      [[], /Expected `command` to be one of "init", "kernel", "student-edition", "grade", but got no arguments\. E\.g\. rnn-workbook init my-course/],
+      [["inti", "x"], /Expected `command` to be one of "init", "kernel", "student-edition", "grade", but got "inti"\. Run `rnn-workbook --help`/],
       [["init"], /Expected `<folder>` to be the course folder's path, but got none\. E\.g\. rnn-workbook init my-course/],
       [["init", "a", "b"], /Expected `<folder>` to be a single folder, but got a second one, "b", after "a"/],
       [["init", "x", "--sytem"], /Expected `option` to be one of --user, --prefix <dir>, --system, --kernel-name <name>, --no-install, but got "--sytem"/],

@@ -4,24 +4,38 @@
  *
  *     rnn-workbook init <folder> [--user | --prefix <dir> | --system] [--kernel-name <name>] [--no-install]
  *     rnn-workbook kernel <folder> [--user | --prefix <dir> | --system] [--kernel-name <name>]
+ *     rnn-workbook student-edition [notebooks…] [--out <dir>]
+ *     rnn-workbook grade <submissions…> [--notebooks <dir>] [--out <dir>] [--timeout <s>] [--jobs <n>] [--memory <MB>] …
  *     rnn-workbook --help
  *
- * Imports only Node's modules and the course module: it must start where the library's
- * own dependencies are not installed (`npx --package <repo>/lib`).
+ * Imports only Node's modules and tf-free modules (course, grading, grader): it must start
+ * where the library's own dependencies are not installed (`npx --package <repo>/lib`).
  */
 import { existsSync } from "fs";
 import * as path from "path";
 import { formatReport, initCourse, KernelScope, registerKernel } from "./course";
+import { gradeSubmissions, notebooksIn, writeStudentEditions } from "./grader";
 import { described, fail, WorkbookInputError } from "./validate";
 
 /** The commands, as `--help` lists them. */
-export const COMMANDS = ["init", "kernel"] as const;
+export const COMMANDS = ["init", "kernel", "student-edition", "grade"] as const;
 
 /** The help text. */
 export const HELP = `Usage:
   rnn-workbook init <folder> [options]    create or update a course folder
   rnn-workbook kernel <folder> [options]  only register the folder's Jupyter kernel
                                           (e.g. in CI, or after cloning a course repository and npm ci)
+  rnn-workbook student-edition [notebooks...] [--out <dir>]
+                                          the student notebooks: solutions replaced by a stub, hidden tests
+                                          removed, outputs cleared (default: every notebook in notebooks/,
+                                          into build/student)
+  rnn-workbook grade <submissions...> [--notebooks <dir>] [--out <dir>] [--timeout <seconds>] [--jobs <n>]
+                     [--memory <MB>] [--kernel <name>] [--datasets <dir>] [--python <path>]
+                                          run each submitted notebook with the instructor's checks (hidden
+                                          cases included); a table of submissions x exercises in
+                                          <out>/grades.csv and grades.json, feedback/<name>.md per submission
+                                          (defaults: notebooks/, build/grades, 600 s, 1 job, 4096 MB,
+                                          the notebook's own kernel)
   rnn-workbook --help
 
 init writes into <folder> (created if missing):
@@ -65,7 +79,7 @@ export function parseArguments(argv: string[]): CliArguments {
   if (argv.length === 0) fail("command", `one of ${COMMANDS.map((c) => `"${c}"`).join(", ")}`, described("no arguments"), `E.g. rnn-workbook init my-course. ${HOW}`);
   if (argv.includes("--help") || argv.includes("-h")) return { command: "help", scope: "user", install: true };
   const [command, ...rest] = argv;
-  if (!(COMMANDS as readonly string[]).includes(command)) fail("command", `one of ${COMMANDS.map((c) => `"${c}"`).join(", ")}`, command, HOW);
+  if (!["init", "kernel"].includes(command)) fail("command", `one of ${COMMANDS.map((c) => `"${c}"`).join(", ")}`, command, HOW);
   const parsed: CliArguments = { command: command as "init" | "kernel", scope: "user", install: true };
   const scopes: string[] = [];
   const valueOf = (flag: string, i: number): string => {
@@ -91,8 +105,111 @@ export function parseArguments(argv: string[]): CliArguments {
   return parsed;
 }
 
+/** Parsed `student-edition` / `grade` command line. */
+export interface GradingArguments {
+  /** Which command. */
+  command: "student-edition" | "grade";
+  /** Notebooks (student-edition) or submissions (grade). */
+  files: string[];
+  /** --out. Default: build/student or build/grades. */
+  out: string;
+  /** --notebooks (grade). Default: notebooks. */
+  notebooks: string;
+  /** --timeout seconds (grade). Default: 600. */
+  timeoutSeconds?: number;
+  /** --jobs (grade). Default: 1. */
+  jobs?: number;
+  /** --memory MB (grade). Default: 4096. */
+  memoryMb?: number;
+  /** --kernel (grade). */
+  kernel?: string;
+  /** --datasets (grade). */
+  datasets?: string;
+  /** --python (grade). */
+  python?: string;
+}
+
+/** Parses the arguments after `student-edition` or `grade`, failing with a WorkbookInputError on anything unexpected. */
+export function parseGradingArguments(command: "student-edition" | "grade", rest: string[]): GradingArguments {
+  const parsed: GradingArguments = { command, files: [], out: path.join("build", command === "grade" ? "grades" : "student"), notebooks: "notebooks" };
+  const flags = command === "grade" ? ["--out", "--notebooks", "--timeout", "--jobs", "--memory", "--kernel", "--datasets", "--python"] : ["--out"];
+  const number = (flag: string, text: string, integer: boolean): number => {
+    const value = Number(text);
+    if (!(value > 0) || (integer && !Number.isInteger(value))) fail(flag, integer ? "a positive integer" : "a positive number", text);
+    return value;
+  };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (!arg.startsWith("--")) {
+      parsed.files.push(arg);
+      continue;
+    }
+    if (!flags.includes(arg)) fail("option", `one of ${flags.join(", ")}`, arg, HOW);
+    const value = rest[++i];
+    if (value === undefined || value.startsWith("--")) fail(arg, "a value after it", value === undefined ? described("nothing") : value, HOW);
+    if (arg === "--out") parsed.out = value;
+    else if (arg === "--notebooks") parsed.notebooks = value;
+    else if (arg === "--timeout") parsed.timeoutSeconds = number(arg, value, false);
+    else if (arg === "--jobs") parsed.jobs = number(arg, value, true);
+    else if (arg === "--memory") parsed.memoryMb = number(arg, value, true);
+    else if (arg === "--kernel") parsed.kernel = value;
+    else if (arg === "--datasets") parsed.datasets = value;
+    else if (arg === "--python") parsed.python = value;
+  }
+  if (command === "grade" && parsed.files.length === 0) fail("<submissions>", "at least one submitted .ipynb file", described("none"), "E.g. rnn-workbook grade submissions/*.ipynb.");
+  return parsed;
+}
+
+/** Runs `student-edition` or `grade`; the exit code (0 when it worked, whatever the scores). */
+async function gradingMain(args: GradingArguments): Promise<number> {
+  if (args.command === "student-edition") {
+    const notebooks = args.files.length > 0 ? args.files : notebooksIn(args.notebooks, "notebooks");
+    const written = writeStudentEditions({ notebooks, out: args.out });
+    for (const w of written) console.log(`  ${w.written}  (${w.exercises.length} exercise(s)${w.exercises.length ? `: ${w.exercises.join(", ")}` : ""})`);
+    console.log(`Student edition of ${written.length} notebook(s) in ${args.out}.`);
+    return 0;
+  }
+  const report = await gradeSubmissions({
+    submissions: args.files,
+    notebooks: args.notebooks,
+    out: args.out,
+    timeoutSeconds: args.timeoutSeconds,
+    jobs: args.jobs,
+    memoryMb: args.memoryMb,
+    kernel: args.kernel,
+    datasets: args.datasets,
+    python: args.python,
+  });
+  console.log(`\n${report.table}\n`);
+  const graded = report.rows.filter((r) => r.status === "graded");
+  console.log(`${graded.length} of ${report.rows.length} submission(s) graded; ${graded.reduce((n, r) => n + r.passed, 0)} of ${graded.reduce((n, r) => n + r.total, 0)} exercises passed.`);
+  console.log(`Table: ${path.join(args.out, "grades.csv")} and grades.json; feedback: ${path.join(args.out, "feedback")}/`);
+  return 0;
+}
+
 /** Runs the command line; returns the exit code (0 ok, 1 failure, 2 bad arguments). */
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
+  if (argv[0] === "student-edition" || argv[0] === "grade") {
+    const command = argv[0];
+    const rest = argv.slice(1);
+    if (rest.includes("--help") || rest.includes("-h")) {
+      console.log(HELP);
+      return 0;
+    }
+    const failed = (error: unknown): number => {
+      if (error instanceof WorkbookInputError) {
+        console.error(`rnn-workbook: ${error.message}`);
+        return 2;
+      }
+      console.error(`rnn-workbook: ${(error as Error).stack ?? error}`);
+      return 1;
+    };
+    try {
+      return gradingMain(parseGradingArguments(command, rest)).catch(failed);
+    } catch (error) {
+      return failed(error);
+    }
+  }
   let args: CliArguments;
   try {
     args = parseArguments(argv);
@@ -130,4 +247,4 @@ export function main(argv: string[]): number {
   }
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) void Promise.resolve(main(process.argv.slice(2))).then((code) => (process.exitCode = code));

@@ -41,3 +41,5 @@ export * from "./exercises";
 // Start choosing the backend on import; `await ready()` waits for it. A failure
 // (e.g. an unknown RNN_WORKBOOK_BACKEND) is reported by `ready()`, not here.
 selectBackend().catch(() => undefined);
+export * from "./grading";
+export * from "./grader";
