@@ -108,11 +108,15 @@ test("register-kernel --prefix registers the kernel for every user: a notebook i
     const env = { ...rest, HOME: home, JUPYTER_PATH: path.join(prefix, "share", "jupyter") };
     const list = spawnSync("/usr/bin/python3", ["-c", "import json; from jupyter_client.kernelspec import KernelSpecManager; print(json.dumps(KernelSpecManager().find_kernel_specs()))"], { env, encoding: "utf8" });
     assert.equal(JSON.parse(list.stdout).tslab, path.dirname(specFile), list.stderr);
-    writeFileSync(path.join(course, "lesson.ipynb"), notebook(scratchCells));
+    // A value whose type comes from a package the lib depends on (danfo's DataFrame): tslab must
+    // be able to name that type from a folder outside the repository, or the cell fails to compile.
+    const frameCell = `import { loadDataFrame } from "rnn-workbook";\nconst frame = loadDataFrame("airline-passengers");\nconsole.log("frame", frame.shape.join("x"));`;
+    writeFileSync(path.join(course, "lesson.ipynb"), notebook([...scratchCells, frameCell]));
     const exec = spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--output", "lesson-run", "lesson.ipynb"], { cwd: course, env, encoding: "utf8" });
     assert.equal(exec.status, 0, exec.stderr);
     const lesson = readFileSync(path.join(course, "lesson-run.ipynb"), "utf8");
     assert.match(lesson, /scratch ok 15x3x1 1/);
+    assert.match(lesson, /frame 144x2/);
     assert.match(lesson, /application\/vnd.plotly.v1\+json/, "charts display through the kernel's own tslab");
     assert.ok(!existsSync(path.join(course, "node_modules")), "nothing installed into the user's folder");
     // Types come from the shared lib too: a wrong annotation fails to compile, by name.

@@ -136,7 +136,10 @@ function shareNodePath(rootDir: string): void {
   sys.fileExists = (p: string) => original.fileExists.call(sys, redirect(p));
   sys.directoryExists = (p: string) => original.directoryExists.call(sys, redirect(p));
   sys.readFile = (p: string, encoding?: string) => original.readFile.call(sys, redirect(p), encoding);
-  if (original.realpath) sys.realpath = (p: string) => original.realpath.call(sys, redirect(p));
+  // A redirected file keeps its path inside the notebook's folder, so TypeScript can name its
+  // types by package ("danfojs-node") when it writes a cell's declarations; given the real path
+  // outside the folder, it stops with "The inferred type of 'df' cannot be named…".
+  if (original.realpath) sys.realpath = (p: string) => (redirect(p) !== p ? path.resolve(p) : original.realpath.call(sys, p));
 }
 
 /** Loads `rnn-workbook` as the notebook would and waits for its backend; nothing when it does not resolve there. */
