@@ -3,6 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { EXERCISE_MIME } from "../lib/src/exercises";
+import { METRICS_MIME } from "../lib/src/checks";
 import * as path from "node:path";
 import { editedCopy, jupyterSkip, notebookNames, REPO, runWorkbook } from "./helpers";
 
@@ -35,19 +38,56 @@ test("npm run workbook executes every notebook, writes executed copies, HTML pag
   assert.ok(source.cells.every((c: { outputs?: unknown[] }) => !c.outputs || c.outputs.length === 0));
 });
 
-test("a second run prints the same numbers (every random choice is seeded)", { skip }, () => {
-  const first = JSON.parse(readFileSync(path.join(out, "summary.json"), "utf8"));
-  const againOut = path.join(REPO, "build", "test-workbook-again");
-  rmSync(againOut, { recursive: true, force: true });
+/** The outputs of type `mime` in an executed notebook, in order. */
+function outputsOf(file: string, mime: string): unknown[] {
+  const nb = JSON.parse(readFileSync(file, "utf8"));
+  return nb.cells.flatMap((c: { outputs?: { data?: Record<string, unknown> }[] }) => (c.outputs ?? []).map((o) => o.data?.[mime]).filter((d) => d !== undefined));
+}
+
+/** A notebook's reported metrics, without timings. */
+function lessonNumbers(file: string): [string, unknown][] {
+  return outputsOf(file, METRICS_MIME).flatMap((m) => Object.entries(m as Record<string, unknown>)).filter(([k]) => !/seconds/i.test(k));
+}
+
+test("every exercise's check passes on the instructor's solutions", { skip }, () => {
+  for (const name of notebookNames()) {
+    const results = outputsOf(path.join(out, "executed", name), EXERCISE_MIME) as { id: string; status: string }[];
+    assert.ok(results.length >= 2, `${name}: at least two exercises ran their checks`);
+    assert.deepEqual(results.filter((r) => r.status !== "pass"), [], `${name}: every check passed`);
+  }
+});
+
+test("the student edition of every notebook, graded headless: each exercise fails as not answered, every lesson cell runs, and the lesson prints the instructor run's numbers", { skip }, () => {
+  // Also the determinism check: the same lessons run a second time, in another folder and
+  // kernel, must print the same numbers (every random choice is seeded).
+  const student = path.join(REPO, "build", "test-student");
+  const grades = path.join(REPO, "build", "test-student-grades");
+  rmSync(student, { recursive: true, force: true });
+  rmSync(grades, { recursive: true, force: true });
   try {
-    const again = runWorkbook(["--out", againOut, "--jobs", "2"]);
-    assert.equal(again.status, 0, again.stdout);
-    const second = JSON.parse(readFileSync(path.join(againOut, "summary.json"), "utf8"));
-    const numbers = (summary: { notebooks: { name: string; metrics: Record<string, unknown> }[] }) =>
-      summary.notebooks.map((n) => [n.name, Object.entries(n.metrics).filter(([k]) => !/seconds/i.test(k))]);
-    assert.deepEqual(numbers(second), numbers(first));
+    const edition = spawnSync("npm", ["run", "--silent", "student-edition", "--", "--out", student], { cwd: REPO, encoding: "utf8" });
+    assert.equal(edition.status, 0, edition.stdout + edition.stderr);
+    const submissions = notebookNames().map((name) => path.join(student, name));
+    const graded = spawnSync("npm", ["run", "--silent", "grade", "--", ...submissions, "--out", grades, "--jobs", "2"], { cwd: REPO, encoding: "utf8" });
+    assert.equal(graded.status, 0, graded.stdout + graded.stderr);
+    const table = JSON.parse(readFileSync(path.join(grades, "grades.json"), "utf8"));
+    assert.equal(table.submissions.length, submissions.length);
+    for (const row of table.submissions) {
+      const name = path.basename(row.submission);
+      assert.equal(row.status, "graded", `${name}: ${JSON.stringify(row.notes)}`);
+      assert.deepEqual(row.notes, [], `${name}: no lesson cell failed`);
+      assert.ok(row.total >= 2, `${name}: has its exercises`);
+      for (const exercise of row.exercises) {
+        assert.equal(exercise.status, "fail", `${name} ${exercise.id}`);
+        assert.equal(exercise.notAnswered, true, `${name} ${exercise.id}: fails as not answered, with the hint`);
+        assert.match(exercise.hint, /write your answer in the answer cell above/);
+      }
+      const executed = path.join(grades, "executed", name);
+      assert.deepEqual(lessonNumbers(executed), lessonNumbers(path.join(out, "executed", name)), `${name}: the lesson's numbers equal the instructor run's`);
+    }
   } finally {
-    rmSync(againOut, { recursive: true, force: true });
+    rmSync(student, { recursive: true, force: true });
+    rmSync(grades, { recursive: true, force: true });
   }
 });
 
