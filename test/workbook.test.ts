@@ -77,3 +77,24 @@ test("a lesson whose model is broken fails the run, saying which check failed", 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a kernel that died is reported with its own last lines, not only nbclient's DeadKernelError", async () => {
+  const { kernelDeathReport } = await import("../scripts/workbook");
+  const stderr = [
+    "[NbConvertApp] Converting notebook x.ipynb to notebook",
+    "/work/node_modules/x.js:8597",
+    "Error: Socket is busy writing; only one send operation may be in progress at any time",
+    "The TypeScript kernel (pid 12) is exiting with code 7.",
+    "Traceback (most recent call last):",
+    '  File "/usr/bin/jupyter-nbconvert", line 33, in <module>',
+    "    sys.exit(load_entry_point())",
+    "nbclient.exceptions.DeadKernelError: Kernel died",
+    "",
+  ].join("\n");
+  const report = kernelDeathReport(stderr);
+  assert.equal(report[0], "The kernel died. Its last lines on stderr:");
+  assert.ok(report.some((l) => l.includes("Socket is busy writing")), report.join("\n"));
+  assert.ok(report.some((l) => l.includes("exiting with code 7")), report.join("\n"));
+  assert.ok(!report.some((l) => l.includes("Traceback") || l.includes("NbConvertApp")), report.join("\n"));
+  assert.deepEqual(kernelDeathReport("[NbConvertApp] Writing 10 bytes"), [], "nothing when the kernel lived");
+});
