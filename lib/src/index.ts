@@ -19,6 +19,7 @@ export * from "./scalers";
 export * from "./metrics";
 export * from "./models";
 export * from "./fused";
+export * from "./optimizers";
 export * from "./training";
 export * from "./interrupt";
 export * from "./display";
