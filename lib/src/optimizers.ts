@@ -7,7 +7,8 @@
  * ninety kernels per batch (mul, add, square, div, sqrt, … for each of the five weight
  * tensors), and each kernel's bookkeeping costs far more than its arithmetic: about a third of
  * the batch. Here each weight's gradient is read once, the moments live in typed arrays, and
- * the new value is written back once.
+ * the new value is written back once (on wasm, gradients and weights are read from the
+ * backend's memory without a copy).
  *
  * The arithmetic is `tf.train.adam`'s, operation by operation in float32 (every intermediate
  * rounded with `Math.fround`, as the backends round each kernel's output), so the weights equal
@@ -45,6 +46,19 @@ interface Moments {
 }
 
 const f = Math.fround;
+
+/** The wasm backend's access to a tensor's memory (see `@tensorflow/tfjs-backend-wasm`). */
+interface WasmHeap {
+  /** A live view of a tensor's values on the wasm heap (valid until the heap grows). */
+  typedArrayFromHeap(info: { dataId: unknown; shape: number[]; dtype: tf.DataType }): Float32Array;
+}
+
+/** The active backend's heap access when it is wasm, else undefined. */
+function wasmHeap(): WasmHeap | undefined {
+  if (tf.getBackend() !== "wasm") return undefined;
+  const backend = tf.backend() as unknown as Partial<WasmHeap>;
+  return typeof backend.typedArrayFromHeap === "function" ? (backend as WasmHeap) : undefined;
+}
 
 /** A named tensor as optimizers take gradients and give weights (tfjs-core's NamedTensor). */
 export interface NamedTensor {
@@ -86,6 +100,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     const correction1 = f(1 - this.powers[0]);
     const correction2 = f(1 - this.powers[1]);
     const registered = tf.engine().registeredVariables;
+    const heap = wasmHeap();
     names.forEach((name, i) => {
       const variable = registered[name];
       const size = variable.size;
@@ -95,8 +110,11 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       if (variable.dtype !== "float32" || gradient.size !== size) {
         throw new Error(`FusedAdamOptimizer: expected a float32 gradient of ${size} values for weight "${name}", but got ${gradient.size} of ${gradient.dtype}.`);
       }
-      const g = gradient.dataSync() as Float32Array;
-      const w = variable.dataSync() as Float32Array; // read only: on cpu this is the tensor's own storage
+      const g = heap ? heap.typedArrayFromHeap(gradient) : (gradient.dataSync() as Float32Array);
+      // Read only, never written in place: on cpu dataSync() is the tensor's own storage, and the
+      // wasm backend's matrix products keep weights packed by tensor (a weight changed where it
+      // lies would be multiplied with its old values). A new tensor takes the new values.
+      const w = heap ? heap.typedArrayFromHeap(variable) : (variable.dataSync() as Float32Array);
       const { m, v } = state;
       const next = new Float32Array(size);
       for (let j = 0; j < size; j++) {
