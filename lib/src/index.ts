@@ -20,6 +20,7 @@ export * from "./metrics";
 export * from "./models";
 export * from "./fused";
 export * from "./optimizers";
+export * from "./losses";
 export * from "./training";
 export * from "./interrupt";
 export * from "./display";

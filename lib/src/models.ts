@@ -5,6 +5,7 @@
  * Introduced in notebook 02 (one-to-one).
  */
 import * as tf from "@tensorflow/tfjs";
+import { useFusedLoss } from "./losses";
 import { FusedAdamOptimizer } from "./optimizers";
 import { assertFiniteNumber, assertKnownOptions, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, fail } from "./validate";
 import { fuseRecurrentLayer, Implementation, IMPLEMENTATIONS } from "./fused";
@@ -167,7 +168,11 @@ export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Opt
   return tf.getBackend() === "tensorflow" ? tf.train.adam(learningRate) : new FusedAdamOptimizer(learningRate);
 }
 
-/** Compiles `model` with the given optimizer, learning rate, loss and metrics. */
+/**
+ * Compiles `model` with the given optimizer, learning rate, loss and metrics. On cpu and wasm
+ * Adam is the fused one (optimizers.ts) and "meanSquaredError" is computed as one operation
+ * (losses.ts): the same numbers, far fewer kernels per batch for a small model.
+ */
 export function compileModel(model: tf.LayersModel, options: CompileOptions = {}): tf.LayersModel {
   if (!(model instanceof tf.LayersModel)) fail("model", "a TensorFlow.js LayersModel (e.g. from buildRecurrentModel)", model);
   const optimizer = options.optimizer ?? "adam";
@@ -177,6 +182,8 @@ export function compileModel(model: tf.LayersModel, options: CompileOptions = {}
   const learningRate = options.learningRate ?? 0.001;
   assertFiniteNumber("options.learningRate", learningRate);
   model.compile({ optimizer: makeOptimizer(optimizer, learningRate), loss, metrics: options.metrics ?? [] });
+  // The same loss in one operation (losses.ts), except on native TensorFlow, whose kernels are cheap.
+  if (tf.getBackend() !== "tensorflow") useFusedLoss(model);
   // The optimizer was made here for this model alone: let model.dispose() free its state too,
   // as TensorFlow.js does for optimizers it creates from a name.
   (model as unknown as { isOptimizerOwned: boolean }).isOptimizerOwned = true;
