@@ -180,4 +180,6 @@ test("the kernel survives many lines of output and stray asynchronous errors: no
   assert.equal(result.after, "ok", `the kernel must still run cells\n${line}\n${run.stderr.slice(-2000)}`);
   assert.equal(result.afterText, "still here", line);
   assert.equal(result.alive, true, line);
+  assert.equal(result.exited, true, line);
+  assert.match(run.stderr, /The TypeScript kernel \(pid \d+\) is exiting with code 3\./, "a kernel that exits says so on stderr, even from a running cell");
 });

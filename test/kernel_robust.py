@@ -3,7 +3,8 @@
 A cell that prints more than 513 lines (zeromq defers every 513th message of a socket, and
 tslab sent the next ones into an EBUSY error: lines lost, then the kernel died), yet fewer
 than the 1000 a socket queues; then stray asynchronous errors (a throw in a timer, an
-unawaited rejection) after the wasm backend is loaded; then one more cell. Prints one JSON line: lines received, each
+unawaited rejection) after the wasm backend is loaded; then one more cell; then a cell that
+ends the process (its farewell line goes to stderr, which the caller checks). Prints one JSON line: lines received, each
 cell's status, and whether the kernel is still alive.
 """
 import json
@@ -43,6 +44,12 @@ try:
     result["after"] = after["status"]
     result["afterText"] = after["text"].strip()
     result["alive"] = km.is_alive()
+    # A kernel that dies says so on its stderr (which the main job shows), even while a cell runs.
+    kc.execute('setTimeout(() => process.exit(3), 50);\nawait new Promise((resolve) => setTimeout(resolve, 5000));')
+    deadline = time.time() + 20
+    while km.is_alive() and time.time() < deadline:
+        time.sleep(0.2)
+    result["exited"] = not km.is_alive()
 finally:
     print(json.dumps(result))
     kc.stop_channels()

@@ -32,6 +32,7 @@
  * and server classes and replaces only what is needed (see README: "The kernel").
  */
 import { AsyncLocalStorage } from "async_hooks";
+import { writeSync } from "fs";
 import { createRequire } from "module";
 import * as path from "path";
 import { inspect } from "util";
@@ -356,9 +357,10 @@ export function startKernel(configPath: string): void {
   });
   process.on("uncaughtException", (err) => console.error("UncaughtException:", err));
   process.on("unhandledRejection", (reason) => console.error("UnhandledPromiseRejection:", reason));
-  // A kernel that exits says so and why, on the stderr Jupyter's tools log (the main job shows it).
+  // A kernel that exits says so, on the stderr Jupyter's tools log (the main job shows it). Written
+  // to the file descriptor itself: while a cell runs, tslab sends process.stderr to the notebook.
   process.on("exit", (code) => {
-    if (code !== 0) console.error(`The TypeScript kernel (pid ${process.pid}) is exiting with code ${code}.`);
+    if (code !== 0) writeSync(2, `The TypeScript kernel (pid ${process.pid}) is exiting with code ${code}.\n`);
   });
   server.init().then(() => setImmediate(startPreload), (error: unknown) => {
     console.error("The kernel could not open its sockets:", error);
