@@ -125,7 +125,7 @@ export function collectMetrics(executedNotebook: string): Record<string, number 
 }
 
 /** nbconvert's own log lines and Python tracebacks, as opposed to what the kernel printed on stderr. */
-const NBCONVERT_LINE = /^\[NbConvertApp\]|^Traceback \(most recent call last\)|^\s+File "|^\s{2,}\S|^\w+(\.\w+)*(Error|Exception): |^During handling|^The above exception|^$/;
+const NBCONVERT_LINE = /^\[NbConvertApp\]|^Traceback \(most recent call last\)|^\s+File "|^\s{2,}(?!at )\S|^\w+(\.\w+)+(: |$)|^(RuntimeError|TimeoutError|DeadKernelError): Kernel|^During handling|^The above exception|^$/;
 
 /**
  * When the kernel died, what it said before it went (its stderr reaches nbconvert's): the
