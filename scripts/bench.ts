@@ -4,9 +4,10 @@
  * interleaved repetitions (every repetition runs every variant of a model back to back, in
  * a rotating order), so that the ratios hold even on a busy machine.
  *
- * Variants: `stock` — TensorFlow.js's own recurrent layers and (on wasm) its own matrix
- * product; `matmul` (wasm only) — stock layers with the lib's BatchMatMul (kernels.ts);
- * `lib` — what the workbook uses: fused layers (fused.ts) and the lib's BatchMatMul.
+ * Variants: `stock` — TensorFlow.js's own recurrent layers, its own Adam and (on wasm) its own
+ * matrix product; `matmul` (wasm only) — the same with the lib's BatchMatMul (kernels.ts);
+ * `lib` — what the workbook uses: fused layers (fused.ts), the fused Adam (optimizers.ts) and
+ * the lib's BatchMatMul.
  *
  * Time is measured twice: CPU time of this process (user + system, the main figure: other
  * programs on the machine barely change it) and wall-clock time. Medians, spreads (min–max)
@@ -51,6 +52,16 @@ function uniform(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -1, 1, "float32", seed);
 }
 
+/**
+ * Compiles `model` with TensorFlow.js's own Adam (learning rate 0.001, as the builders' default),
+ * for the `stock` and `matmul` variants: the lib's builders use its fused Adam (optimizers.ts).
+ */
+function withStockAdam(model: tf.LayersModel, loss: string): tf.LayersModel {
+  model.compile({ optimizer: tf.train.adam(0.001), loss });
+  (model as unknown as { isOptimizerOwned: boolean }).isOptimizerOwned = true; // disposed with the model
+  return model;
+}
+
 /** A regression model from the workbook's builder: recurrent layer(s), optional dense layers, one output. */
 function regression(name: string, description: string, o: { cell: "lstm" | "simpleRNN"; units: number; lookBack: number; numFeatures: number; batchSize: number; batches: number; activation?: "relu"; denseUnits?: number[] }): BenchModel {
   return {
@@ -58,8 +69,10 @@ function regression(name: string, description: string, o: { cell: "lstm" | "simp
     description,
     batchSize: o.batchSize,
     batches: o.batches,
-    build: (implementation) =>
-      buildRecurrentModel({ cell: o.cell, units: o.units, lookBack: o.lookBack, numFeatures: o.numFeatures, activation: o.activation, denseUnits: o.denseUnits, seed: 1, implementation }),
+    build: (implementation) => {
+      const model = buildRecurrentModel({ cell: o.cell, units: o.units, lookBack: o.lookBack, numFeatures: o.numFeatures, activation: o.activation, denseUnits: o.denseUnits, seed: 1, implementation });
+      return implementation === "stock" ? withStockAdam(model, "meanSquaredError") : model;
+    },
     data: (samples) => ({ x: uniform([samples, o.lookBack, o.numFeatures], 1), y: uniform([samples, 1], 2) }),
   };
 }
@@ -77,7 +90,7 @@ function textModel(vocabulary: number, embedding: number, units: number, steps: 
       const lstm = tf.layers.lstm({ units, returnSequences: true, recurrentActivation: "sigmoid", kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }), recurrentInitializer: tf.initializers.orthogonal({ seed: 3 }) });
       model.add(fuseRecurrentLayer(lstm, implementation));
       model.add(tf.layers.dense({ units: vocabulary, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));
-      return compileModel(model, { loss: "sparseCategoricalCrossentropy" });
+      return implementation === "stock" ? withStockAdam(model, "sparseCategoricalCrossentropy") : compileModel(model, { loss: "sparseCategoricalCrossentropy" });
     },
     data: (samples) => ({
       x: tf.randomUniform([samples, steps], 0, vocabulary, "int32", 1).cast("float32"), // token ids

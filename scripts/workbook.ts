@@ -8,11 +8,12 @@
  *   npm run workbook                      all notebooks
  *   npm run workbook -- 00 02             a subset, by number or name
  *   npm run workbook -- path/to/x.ipynb   any notebook file
- *   options: --out DIR (default build/workbook), --jobs N (default 1; e.g. 2 on a 2-core machine),
+ *   options: --out DIR (default build/workbook), --jobs N (default: the machine's cores, at most 4),
  *            --backend tensorflow|wasm|cpu, --timeout SECONDS per notebook (default 900)
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "fs";
 import * as path from "path";
+import { availableParallelism } from "os";
 import { checkJupyter, jupyterEnv, NOTEBOOKS_DIR, REPO, run } from "./jupyter";
 import { METRICS_MIME } from "../lib/src/checks";
 import { formatMetric, writeSite } from "./site";
@@ -60,8 +61,17 @@ function usage(message: string): never {
   process.exit(2);
 }
 
+/**
+ * Notebooks run side by side by default, one per core (at most 4): each kernel trains on one
+ * thread (the wasm backend has no threads in Node), so a 2-core machine runs the workbook in
+ * about half the time, with the same numbers (every notebook is seeded and runs alone in its
+ * kernel). Kernels no longer die of a burst of output or a stray asynchronous error
+ * (lib/src/kernel.ts, lib/src/backend.ts), which is what a kernel that died in CI pointed to.
+ */
+export const DEFAULT_JOBS = Math.max(1, Math.min(4, availableParallelism()));
+
 function parseArgs(argv: string[]): Options {
-  const options: Options = { names: [], out: path.join(REPO, "build", "workbook"), jobs: 1, timeout: 900 };
+  const options: Options = { names: [], out: path.join(REPO, "build", "workbook"), jobs: DEFAULT_JOBS, timeout: 900 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => argv[++i] ?? usage(`${arg} needs a value`);
@@ -114,8 +124,26 @@ export function collectMetrics(executedNotebook: string): Record<string, number 
   return metrics;
 }
 
+/** nbconvert's own log lines and Python tracebacks, as opposed to what the kernel printed on stderr. */
+const NBCONVERT_LINE = /^\[NbConvertApp\]|^Traceback \(most recent call last\)|^\s+File "|^\s{2,}(?!at )\S|^\w+(\.\w+)+(: |$)|^(RuntimeError|TimeoutError|DeadKernelError): Kernel|^During handling|^The above exception|^$/;
+
+/**
+ * When the kernel died, what it said before it went (its stderr reaches nbconvert's): the
+ * kernel's own last lines, so a death never leaves only "DeadKernelError: Kernel died".
+ */
+export function kernelDeathReport(stderr: string): string[] {
+  if (!/DeadKernelError|Kernel died/.test(stderr)) return [];
+  const kernelLines = stderr.split("\n").filter((l) => !NBCONVERT_LINE.test(l) && !l.startsWith("[workbook] "));
+  const said = kernelLines.slice(-25);
+  return [
+    "The kernel died. Its last lines on stderr:",
+    ...(said.length > 0 ? said.map((l) => `  ${l}`) : ["  (none: it was killed without a word, e.g. by the system running out of memory)"]),
+  ];
+}
+
 /** The lines of nbconvert's error report that say what failed. */
 function errorSummary(stderr: string): string {
+  const death = kernelDeathReport(stderr);
   const lines = stderr.split("\n");
   const start = lines.findIndex((l) => l.startsWith("[workbook] cell "));
   const end = lines.findIndex((l) => l === "[workbook] end of error output");
@@ -126,7 +154,8 @@ function errorSummary(stderr: string): string {
   // The kernel's ename and evalue (scripts/nbconvert_config.py), else lines that look like an error.
   const reported = errorOutput.filter((l) => l.startsWith("[workbook] error: ")).map((l) => l.slice("[workbook] error: ".length));
   const thrown = reported.length > 0 ? reported : errorOutput.filter((l) => /^\w*(Error|Exception)\b/.test(l.trim()));
-  return [...thrown.slice(0, 3), ...report, ...errorOutput.filter((l) => !l.startsWith("[workbook] error: ")).slice(0, 30)].filter((l) => l.trim() !== "").slice(0, 60).join("\n");
+  const summary = [...thrown.slice(0, 3), ...report, ...errorOutput.filter((l) => !l.startsWith("[workbook] error: ")).slice(0, 30)].filter((l) => l.trim() !== "").slice(0, 60);
+  return [...summary, ...death].join("\n");
 }
 
 /** Executes one notebook and exports its HTML page. */

@@ -90,3 +90,29 @@ test("forcing tensorflow where tfjs-node is missing says why and what to use ins
   assert.match(error, /tfjs-node is not installed/);
   assert.match(error, /Use "wasm" or "cpu" or "auto"/);
 });
+
+test("the wasm backend leaves no process handlers of its own: a stray timer error reaches the program's handler instead of ending the process", () => {
+  // Emscripten's glue in the wasm backend adds `uncaughtException` and `unhandledRejection` handlers that
+  // rethrow, which made every stray asynchronous error fatal, even with handlers of the program's own.
+  const code = `
+    const { ready, tf } = require("./lib/src/index.ts");
+    const count = () => process.listeners("uncaughtException").length + process.listeners("unhandledRejection").length;
+    const before = count();
+    const caught = [];
+    ready().then(async (r) => {
+      const added = count() - before;
+      process.on("uncaughtException", (e) => caught.push(e.message));
+      process.on("unhandledRejection", (e) => caught.push(e.message));
+      setTimeout(() => { throw new Error("from a timer"); }, 1);
+      void Promise.reject(new Error("never awaited"));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      console.log(JSON.stringify({ backend: tf.getBackend(), added, caught }));
+    });
+  `;
+  const run = runSnippet(code, { RNN_WORKBOOK_BACKEND: "wasm" });
+  assert.equal(run.status, 0, `the process must survive\n${run.stdout}\n${run.stderr}`);
+  const result = JSON.parse(run.stdout.trim().split("\n").at(-1)!);
+  assert.equal(result.backend, "wasm");
+  assert.equal(result.added, 0, "handlers the backend added were removed");
+  assert.deepEqual([...result.caught].sort(), ["from a timer", "never awaited"]);
+});

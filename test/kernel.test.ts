@@ -166,3 +166,20 @@ test("Kernel → Interrupt during fit stops training at the next batch; the mode
   assert.match(result.others.timer.evalue, /may still be running/);
   assert.equal(result.afterOthers.status, "ok");
 });
+
+test("the kernel survives many lines of output and stray asynchronous errors: no line lost, the next cell runs", { skip, timeout: 6 * 60 * 1000 }, () => {
+  mkdirSync(dir, { recursive: true });
+  const run = spawnSync(PYTHON, [path.join(__dirname, "kernel_robust.py"), dir], { encoding: "utf8", env: jupyterEnv(), timeout: 5 * 60 * 1000 });
+  const line = run.stdout.trim().split("\n").filter((l) => l.startsWith("{")).at(-1);
+  assert.ok(line, `kernel_robust.py printed no result\n${run.stdout}\n${run.stderr}`);
+  const result = JSON.parse(line!);
+  assert.equal(result.setup, "ok", line);
+  assert.equal(result.printed, "ok", `the printing cell must finish\n${line}\n${run.stderr.slice(-2000)}`);
+  assert.equal(result.lines, result.expectedLines, `every printed line reaches the notebook\n${line}`);
+  assert.equal(result.stray, "ok", line);
+  assert.equal(result.after, "ok", `the kernel must still run cells\n${line}\n${run.stderr.slice(-2000)}`);
+  assert.equal(result.afterText, "still here", line);
+  assert.equal(result.alive, true, line);
+  assert.equal(result.exited, true, line);
+  assert.match(run.stderr, /The TypeScript kernel \(pid \d+\) is exiting with code 3\./, "a kernel that exits says so on stderr, even from a running cell");
+});

@@ -117,3 +117,30 @@ test("a lesson whose model is broken fails the run, saying which check failed", 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a kernel that died is reported with its own last lines, not only nbclient's DeadKernelError", async () => {
+  const { kernelDeathReport } = await import("../scripts/workbook");
+  const stderr = [
+    "[NbConvertApp] Converting notebook x.ipynb to notebook",
+    "/work/node_modules/x.js:8597",
+    "Error: Socket is busy writing; only one send operation may be in progress at any time",
+    "    at ZmqMessage.signAndSend (/work/node_modules/tslab/dist/jupyter.js:143:14)",
+    "TypeError: a kernel's own error with a name Python also uses",
+    "The TypeScript kernel (pid 12) is exiting with code 7.",
+    "Traceback (most recent call last):",
+    '  File "/usr/bin/jupyter-nbconvert", line 33, in <module>',
+    "    sys.exit(load_entry_point())",
+    "asyncio.exceptions.CancelledError",
+    "nbclient.exceptions.DeadKernelError: Kernel died",
+    "",
+  ].join("\n");
+  const report = kernelDeathReport(stderr);
+  assert.equal(report[0], "The kernel died. Its last lines on stderr:");
+  assert.ok(report.some((l) => l.includes("Socket is busy writing")), report.join("\n"));
+  assert.ok(report.some((l) => l.includes("exiting with code 7")), report.join("\n"));
+  assert.ok(report.some((l) => l.includes("at ZmqMessage.signAndSend")), "the kernel's stack frames stay");
+  assert.ok(report.some((l) => l.includes("TypeError: a kernel's own error")), "the kernel's own errors stay");
+  assert.ok(!report.some((l) => l.includes("sys.exit") || l.includes("DeadKernelError") || l.includes("CancelledError")), "Python's traceback goes");
+  assert.ok(!report.some((l) => l.includes("Traceback") || l.includes("NbConvertApp")), report.join("\n"));
+  assert.deepEqual(kernelDeathReport("[NbConvertApp] Writing 10 bytes"), [], "nothing when the kernel lived");
+});

@@ -105,6 +105,32 @@ function requestedBackend(options: SelectBackendOptions): { name: BackendName | 
   return { name: fromEnv, source: `the ${BACKEND_ENV} environment variable` };
 }
 
+/** Process events whose handlers decide whether a stray error ends the process. */
+const FATAL_EVENTS = ["uncaughtException", "unhandledRejection"] as const;
+
+/**
+ * Runs `start` (a backend's initialisation) and then removes the `uncaughtException` and
+ * `unhandledRejection` handlers it added to the process. The wasm backend's Emscripten glue
+ * adds two that rethrow, which turned every stray asynchronous error (a timer's throw, an
+ * unawaited rejection, one inside the kernel's message handling) into an immediate exit with
+ * code 7, even where the program had handlers of its own to log it: the workbook's kernel
+ * died. Without them Node behaves as it does without the backend.
+ */
+async function withoutForeignProcessHandlers<T>(start: () => Promise<T>): Promise<T> {
+  // Both events take `(...args) => void` listeners; one signature keeps the overloads apart.
+  const listeners = (event: (typeof FATAL_EVENTS)[number]) => process.listeners(event as "uncaughtException") as Array<(...args: unknown[]) => void>;
+  const before = new Map(FATAL_EVENTS.map((event) => [event, new Set(listeners(event))]));
+  try {
+    return await start();
+  } finally {
+    for (const event of FATAL_EVENTS) {
+      for (const listener of listeners(event)) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event as "uncaughtException", listener);
+      }
+    }
+  }
+}
+
 /** Tries the backends in order and activates the first that works. */
 async function choose(options: SelectBackendOptions): Promise<BackendReport> {
   const requested = requestedBackend(options);
@@ -115,8 +141,12 @@ async function choose(options: SelectBackendOptions): Promise<BackendReport> {
     const loaded = loaders[name]();
     if (loaded.ok) {
       try {
-        if (await tf.setBackend(name)) {
+        const started = await withoutForeignProcessHandlers(async () => {
+          if (!(await tf.setBackend(name))) return false;
           await tf.ready();
+          return true;
+        });
+        if (started) {
           attempts.push({ name, ok: true, reason: loaded.reason });
           const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.reason}`);
           const why = forced ? `forced by ${requested.source}` : loaded.reason;

@@ -212,7 +212,7 @@ export function fusedRecurrence(spec: FusedSpec, x: tf.Tensor, kernel: tf.Tensor
   const op = tf.customGrad(((...args: unknown[]) => {
     const save = args[args.length - 1] as (tensors: tf.Tensor[]) => void;
     const inputs = args.slice(0, -1) as tf.Tensor[];
-    save(inputs); // kept for the backward pass (a tidy scope may free the originals)
+    save(inputs.slice(0, 3)); // x, kernel and recurrent kernel, kept for the backward pass (a tidy scope may free the originals); the bias is not needed there
     const [xs, w, r, b] = inputs;
     return forwardAndBackward(spec, xs, w, r, spec.useBias ? b : undefined);
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

@@ -19,6 +19,8 @@ export * from "./scalers";
 export * from "./metrics";
 export * from "./models";
 export * from "./fused";
+export * from "./optimizers";
+export * from "./losses";
 export * from "./training";
 export * from "./interrupt";
 export * from "./display";

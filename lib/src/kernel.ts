@@ -19,11 +19,20 @@
  * 3. `tf` usable from the first line. When `rnn-workbook` resolves from the
  *    notebook's folder, the kernel loads it and waits for its backend before
  *    the first cell runs, so every cell sees the same, initialised backend.
+ * 4. No lost messages, and no death from a stray asynchronous error. tslab sends
+ *    without waiting (`sock.send` returns a promise it ignores); zeromq 6 sends
+ *    every 513th message of a socket later, and a second send before that one
+ *    went out throws EBUSY ("Socket is busy writing"). The stream lines of that
+ *    moment were lost silently; an iopub `status` message threw out of tslab's
+ *    message handler as an unhandled rejection, which the wasm backend's own
+ *    process handlers turn into an exit (see backend.ts). Here every socket's
+ *    sends go out one after another, in order, and a failed send is logged.
  *
  * tslab is no longer maintained; this entry point uses its executor, handler
  * and server classes and replaces only what is needed (see README: "The kernel").
  */
 import { AsyncLocalStorage } from "async_hooks";
+import { writeSync } from "fs";
 import { createRequire } from "module";
 import * as path from "path";
 import { inspect } from "util";
@@ -160,6 +169,44 @@ async function preloadLibrary(rootDir: string): Promise<void> {
   }
 }
 
+/**
+ * A view of `socket` whose `send` is safe to call any number of times in a row: zeromq 6 allows one send in
+ * progress per socket (a second throws EBUSY), and now and then sends later rather than at
+ * once (every 513th message), while tslab calls `send` without waiting. Messages keep their
+ * order; one that cannot be sent is logged on stderr instead of rejecting unhandled.
+ */
+export function serialiseSends<S extends { send(message: unknown): Promise<void> }>(socket: S, name: string): S {
+  const send = socket.send.bind(socket) as (message: unknown) => Promise<void>;
+  let tail: Promise<void> | undefined;
+  const report = (error: unknown) => console.error(`The kernel could not send a message on its ${name} socket:`, error);
+  const serialised = (message: unknown): Promise<void> => {
+    let sent: Promise<void>;
+    if (tail === undefined) {
+      try {
+        sent = Promise.resolve(send(message)); // usually sent at once, as before
+      } catch (error) {
+        sent = Promise.reject(error);
+      }
+    } else {
+      sent = tail.then(() => send(message));
+    }
+    const settled = sent.then(() => undefined, report);
+    tail = settled;
+    void settled.then(() => {
+      if (tail === settled) tail = undefined;
+    });
+    return settled;
+  };
+  // zeromq's sockets are sealed: a proxy answers `send`, the socket itself everything else.
+  return new Proxy(socket, {
+    get(target, property) {
+      if (property === "send") return serialised;
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Starts the kernel on the connection file `configPath`. */
 export function startKernel(configPath: string): void {
   const rootDir = process.cwd();
@@ -263,6 +310,20 @@ export function startKernel(configPath: string): void {
   }
 
   class Server extends ZmqServer {
+    constructor(...args: any[]) {
+      super(...args);
+      // tslab's init() assigns the sockets: every one is made safe as it is assigned (serialiseSends).
+      for (const name of ["iopub", "shell", "control", "stdin", "hb"]) {
+        let socket: any;
+        Object.defineProperty(this, name, {
+          configurable: true,
+          enumerable: true,
+          get: () => socket,
+          set: (value: any) => (socket = value ? serialiseSends(value, name) : value),
+        });
+      }
+    }
+
     /** tslab's handleExecute, plus the iopub `error` message Jupyter front ends and tools read. */
     async handleExecute(sock: unknown, msg: any): Promise<void> {
       noteExecuteRequest(msg); // which browser page sent it, so charts reach a reloaded page (display.ts)
@@ -299,6 +360,11 @@ export function startKernel(configPath: string): void {
   });
   process.on("uncaughtException", (err) => console.error("UncaughtException:", err));
   process.on("unhandledRejection", (reason) => console.error("UnhandledPromiseRejection:", reason));
+  // A kernel that exits says so, on the stderr Jupyter's tools log (the main job shows it). Written
+  // to the file descriptor itself: while a cell runs, tslab sends process.stderr to the notebook.
+  process.on("exit", (code) => {
+    if (code !== 0) writeSync(2, `The TypeScript kernel (pid ${process.pid}) is exiting with code ${code}.\n`);
+  });
   server.init().then(() => setImmediate(startPreload), (error: unknown) => {
     console.error("The kernel could not open its sockets:", error);
     process.exit(1);
