@@ -16,8 +16,10 @@ const styles = import('./build/style.js');
 function load(name, importer, keep = () => true) {
   if (PageConfig.Extension.isDisabled(name)) return null;
   return importer().then(module => {
-    const plugins = Array.isArray(module.default) ? module.default : [module.default];
-    return { default: plugins.filter(p => keep(p) && !PageConfig.Extension.isDisabled(p.id)) };
+    // As JupyterLab's registerPluginModule reads a module: its default export, or a CommonJS module itself.
+    const data = Object.prototype.hasOwnProperty.call(module, '__esModule') ? module.default : module;
+    const plugins = Array.isArray(data) ? data : [data];
+    return { __esModule: true, default: plugins.filter(p => keep(p) && !PageConfig.Extension.isDisabled(p.id)) };
   });
 }
 
@@ -67,10 +69,8 @@ const mimeExtensions = [
 
 window.addEventListener('load', async function () {
   await styles;
-  const lab = new JupyterLab({
-    mimeExtensions: (await Promise.all(mimeExtensions)).map(m => m.default).flat()
-  });
-  lab.registerPluginModules(await Promise.all(extensions));
+  const lab = new JupyterLab({ mimeExtensions: await Promise.all(mimeExtensions) });
+  lab.registerPlugins((await Promise.all(extensions)).flatMap(m => m.default));
   await lab.start();
   await lab.restored;
   // For the browser tests: the application, and which mime renderers were loaded.
