@@ -44,6 +44,8 @@ export function labBuildDir(): string {
 export interface LabBuild {
   dir: string;
   cached: boolean;
+  /** Seconds spent waiting for another process's build of the same key. */
+  waited?: number;
   install?: { wall: number; cpu: number };
   build?: { wall: number; cpu: number };
 }
@@ -52,6 +54,22 @@ export interface LabBuild {
 export function missingLabServer(): string[] {
   const probe = spawnSync(JUPYTER_PYTHON, ["-c", "import jupyter_server, jupyterlab_server"], { encoding: "utf8" });
   return probe.error || probe.status !== 0 ? [`jupyter_server and jupyterlab_server for ${JUPYTER_PYTHON} (${INSTALL_LAB_SERVER})`] : [];
+}
+
+/** The process id of a live process building `dir` now (its `<dir>.tmp-<pid>` folder), else null. */
+function runningBuild(dir: string): number | null {
+  for (const entry of existsSync(LAB_CACHE) ? readdirSync(LAB_CACHE) : []) {
+    if (!entry.startsWith(`${path.basename(dir)}.tmp-`)) continue;
+    const pid = Number(entry.slice(entry.lastIndexOf("-") + 1));
+    if (pid === process.pid || !Number.isInteger(pid)) continue;
+    try {
+      process.kill(pid, 0); // alive?
+      return pid;
+    } catch {
+      rmSync(path.join(LAB_CACHE, entry), { recursive: true, force: true }); // left by a build that died
+    }
+  }
+  return null;
 }
 
 /** Runs a command, measuring its wall and CPU seconds (CPU of the process and its children, from /usr/bin/time when present). */
@@ -79,6 +97,14 @@ export async function ensureJupyterLab(log: (line: string) => void = () => {}): 
   const dir = labBuildDir();
   if (existsSync(path.join(dir, "build", "bundle.js"))) return { dir, cached: true };
   mkdirSync(LAB_CACHE, { recursive: true });
+  // Another process building the same (e.g. CI's early build in the background): wait for it.
+  const other = runningBuild(dir);
+  if (other !== null) {
+    log(`JupyterLab: waiting for the build that process ${other} is running`);
+    const since = Date.now();
+    while (runningBuild(dir) !== null) await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (existsSync(path.join(dir, "build", "bundle.js"))) return { dir, cached: true, waited: (Date.now() - since) / 1000 };
+  }
   const work = `${dir}.tmp-${process.pid}`;
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work);
@@ -129,7 +155,7 @@ if (require.main === module) {
   ensureJupyterLab((line) => console.log(line)).then(
     (result) => {
       const seconds = (s?: { wall: number; cpu: number }) => (s ? `${s.wall.toFixed(1)} s wall, ${s.cpu.toFixed(1)} s CPU` : "cached");
-      console.log(`JupyterLab: ${path.relative(REPO, result.dir)} (install ${seconds(result.install)}; build ${seconds(result.build)})`);
+      console.log(`JupyterLab: ${path.relative(REPO, result.dir)} (install ${seconds(result.install)}; build ${seconds(result.build)}${result.waited ? `; waited ${result.waited.toFixed(1)} s for another build` : ""})`);
     },
     (error) => {
       console.error((error as Error).message);
