@@ -254,7 +254,33 @@ export async function waitForCharts(page: Page, count: number, timeoutMs = 30_00
  * returns the text of Plotly's hover label (empty when none appeared).
  */
 export async function hoverText(page: Page, id: string): Promise<string> {
-  await page.locator(`#${id}`).scrollIntoViewIfNeeded();
+  // The whole chart in view (a chart only partly in view counts as visible to scrollIntoViewIfNeeded).
+  // JupyterLab scrolls the notebook inside a panel of its own, so scroll the nearest scrolling
+  // ancestor directly; scrollIntoView moved nothing there.
+  await page.evaluate((chartId) => {
+    const chart = document.getElementById(chartId)!;
+    let scroller = chart.parentElement;
+    // (an output area may scroll by a pixel: the notebook's scroller is the one smaller than the window)
+    // (no named function in here: the test runner's compiler would wrap it in a helper the page lacks)
+    while (scroller && !(scroller.scrollHeight > scroller.clientHeight + 1 && scroller.clientHeight < window.innerHeight && /(auto|scroll)/.test(getComputedStyle(scroller).overflowY))) {
+      scroller = scroller.parentElement;
+    }
+    if (!scroller || scroller === document.body || scroller === document.documentElement) {
+      chart.scrollIntoView({ block: "center" });
+      return;
+    }
+    const r = chart.getBoundingClientRect();
+    const box = scroller.getBoundingClientRect();
+    scroller.scrollTop += r.top + r.height / 2 - (box.top + box.height / 2);
+  }, id);
+  // JupyterLab may scroll smoothly: wait until the chart stands still before aiming at it.
+  let last = "";
+  for (let i = 0, same = 0; i < 50 && same < 3; i++) {
+    const where = await page.evaluate((chartId) => JSON.stringify(document.getElementById(chartId)!.getBoundingClientRect()), id);
+    same = where === last ? same + 1 : 0;
+    last = where;
+    await sleep(100);
+  }
   const point = await page.evaluate((chartId) => {
     type Axis = { _offset: number; c2p: (v: unknown) => number };
     const gd = document.getElementById(chartId) as unknown as {
@@ -264,9 +290,10 @@ export async function hoverText(page: Page, id: string): Promise<string> {
     };
     const trace = gd.calcdata[0];
     const k = Math.floor(trace.length / 2);
-    const rect = gd.getBoundingClientRect();
+    // The plot area (Plotly's drag layer), wherever the chart's element puts it (renderers add padding).
+    const area = (gd as unknown as HTMLElement).querySelector(".draglayer .nsewdrag")!.getBoundingClientRect();
     const { xaxis, yaxis } = gd._fullLayout;
-    return { x: rect.left + xaxis._offset + xaxis.c2p(trace[k].x), y: rect.top + yaxis._offset + yaxis.c2p(trace[k].y) };
+    return { x: area.left + xaxis.c2p(trace[k].x), y: area.top + yaxis.c2p(trace[k].y) };
   }, id);
   await page.mouse.move(point.x - 30, point.y - 30);
   await page.mouse.move(point.x, point.y, { steps: 5 });
