@@ -273,6 +273,20 @@ export async function hoverText(page: Page, id: string): Promise<string> {
     const box = scroller.getBoundingClientRect();
     scroller.scrollTop += r.top + r.height / 2 - (box.top + box.height / 2);
   }, id);
+  // Still not in view (JupyterLab's windowed notebook ignores a scroll set from script): scroll
+  // with the mouse wheel over the notebook, as a user would.
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const offset = await page.evaluate((chartId) => {
+      const area = document.getElementById(chartId)!.querySelector(".draglayer .nsewdrag")!.getBoundingClientRect();
+      const hit = document.elementFromPoint(area.left + area.width / 2, area.top + area.height / 2);
+      return document.getElementById(chartId)!.contains(hit) ? 0 : area.top + area.height / 2 - window.innerHeight / 2;
+    }, id);
+    if (offset === 0) break;
+    const size = page.viewportSize() ?? { width: 1280, height: 900 };
+    await page.mouse.move(size.width / 2, size.height / 2);
+    await page.mouse.wheel(0, offset);
+    await sleep(600);
+  }
   // JupyterLab may scroll smoothly: wait until the chart stands still before aiming at it.
   let last = "";
   for (let i = 0, same = 0; i < 50 && same < 3; i++) {
