@@ -303,11 +303,20 @@ export async function hoverText(page: Page, id: string): Promise<string> {
       getBoundingClientRect(): DOMRect;
     };
     const trace = gd.calcdata[0];
-    const k = Math.floor(trace.length / 2);
     // The plot area (Plotly's drag layer), wherever the chart's element puts it (renderers add padding).
     const area = (gd as unknown as HTMLElement).querySelector(".draglayer .nsewdrag")!.getBoundingClientRect();
     const { xaxis, yaxis } = gd._fullLayout;
-    return { x: area.left + xaxis.c2p(trace[k].x), y: area.top + yaxis.c2p(trace[k].y) };
+    // The point nearest the middle of the trace that the page shows (a chart may be partly out of view).
+    const middle = Math.floor(trace.length / 2);
+    const chosen = { x: area.left + xaxis.c2p(trace[middle].x), y: area.top + yaxis.c2p(trace[middle].y) };
+    for (let d = 0; d < trace.length; d++) {
+      for (const k of [middle - d, middle + d]) {
+        if (k < 0 || k >= trace.length) continue;
+        const p = { x: area.left + xaxis.c2p(trace[k].x), y: area.top + yaxis.c2p(trace[k].y) };
+        if ((gd as unknown as HTMLElement).contains(document.elementFromPoint(p.x, p.y))) return p;
+      }
+    }
+    return chosen;
   }, id);
   await page.mouse.move(point.x - 30, point.y - 30);
   await page.mouse.move(point.x, point.y, { steps: 5 });
