@@ -16,20 +16,18 @@
 // only when chromium or Jupyter is missing outside CI; with CI set, a missing tool fails.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { jupyterEnv, REPO, run } from "../scripts/jupyter";
+import type { BrowserContext, Page } from "playwright-core";
+import { run } from "../scripts/jupyter";
 import { budgetBytes, plotlyCopies } from "../scripts/budget";
 import {
-  killGroup, killLeftovers, launchChromium, missingBrowserTools,
-  NotebookServer, screenshotAll, sleep, startNotebookServer, stopNotebookServer, waitForCharts,
+  BrowserRig, guardedContext, launchChromium, missingBrowserTools, NotebookServer, screenshotAll, SCREENSHOTS,
+  setUpRig, skipUnlessTools, sleep, startNotebookServer, waitForCharts, watchErrors,
 } from "./browser-support";
 
 const missing = missingBrowserTools();
-const inCI = Boolean(process.env.CI) && process.env.CI !== "false";
-const skip = missing.length > 0 && !inCI ? `browser tests skipped: missing ${missing.join("; ")}` : false;
-const SCREENSHOTS = path.join(REPO, "build", "screenshots");
+const skip = skipUnlessTools(missing);
 
 /** Cell indices of the test notebook. */
 const CELL = { title: 0, setup: 1, bars: 2, line: 3, text: 4, train: 5 } as const;
@@ -63,66 +61,27 @@ function reloadNotebook(): unknown {
 }
 
 describe("charts after a reload, in a second page, and in notebooks saved after any run order", { skip, timeout: 20 * 60_000 }, () => {
+  let rig: BrowserRig;
   let root = "";
   let env: NodeJS.ProcessEnv;
-  let browser: Browser | undefined;
-  let server: NotebookServer | undefined;
+  let server: NotebookServer;
   let context: BrowserContext | undefined;
-  const external: string[] = [];
+  let external: string[] = [];
   const started = Date.now();
-
-  const emergencyCleanup = () => {
-    if (server) killGroup(server.child, "SIGKILL");
-    if (root) {
-      killLeftovers(path.join(root, "jupyter", "runtime"));
-      rmSync(root, { recursive: true, force: true });
-    }
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    emergencyCleanup();
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  };
 
   before(async () => {
     if (missing.length > 0) throw new Error(`CI is set, and the browser tests need: ${missing.join("; ")}. .ci/run must install them.`);
-    process.once("exit", emergencyCleanup);
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, onSignal);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    root = mkdtempSync(path.join(REPO, "build", "browser-reload-"));
-    const dirs = { config: path.join(root, "jupyter", "config"), data: path.join(root, "jupyter", "data"), runtime: path.join(root, "jupyter", "runtime") };
-    for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
-    env = jupyterEnv({ JUPYTER_CONFIG_DIR: dirs.config, JUPYTER_DATA_DIR: dirs.data, JUPYTER_RUNTIME_DIR: dirs.runtime, RNN_WORKBOOK_USER_KERNEL: "0" });
-    // The notebooks import the built lib (lib/dist): rebuild it when a source is newer.
-    const stale = readdirSync(path.join(REPO, "lib", "src")).some((f) => {
-      const built = path.join(REPO, "lib", "dist", f.replace(/\.ts$/, ".js"));
-      return f.endsWith(".ts") && (!existsSync(built) || statSync(built).mtimeMs < statSync(path.join(REPO, "lib", "src", f)).mtimeMs);
-    });
-    if (stale) {
-      const build = await run(process.execPath, [path.join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(REPO, "lib", "tsconfig.json")], { cwd: REPO });
-      assert.equal(build.code, 0, `building the lib failed:\n${build.stdout}${build.stderr}`);
-    }
+    rig = await setUpRig("browser-reload");
+    ({ root, env, external } = rig);
     mkdirSync(path.join(root, "notebooks"));
-    browser = await launchChromium();
+    rig.browser = await launchChromium();
     server = await startNotebookServer(root, env);
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith(`${server!.url}/`) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
-      external.push(url);
-      return route.abort();
-    });
+    rig.servers.push(server);
+    context = await guardedContext(rig, server);
   }, { timeout: 5 * 60_000 });
 
   after(async () => {
-    try {
-      await browser?.close();
-    } catch {
-      // closed already
-    }
-    await stopNotebookServer(server, root ? path.join(root, "jupyter", "runtime") : "/nonexistent");
-    if (root) rmSync(root, { recursive: true, force: true });
-    process.removeListener("exit", emergencyCleanup);
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.removeListener(signal, onSignal);
+    await rig?.tearDown();
     console.log(`browser reload tests: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
@@ -135,9 +94,8 @@ describe("charts after a reload, in a second page, and in notebooks saved after 
   /** Opens a notebook in a new page and waits until it is loaded and its kernel connected; autosave off. */
   async function open(relative: string): Promise<{ page: Page; errors: string[] }> {
     const page = await context!.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    await page.goto(`${server!.url}/notebooks/${relative}?token=${server!.token}`); // classic Notebook's /notebooks/<path>
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}/notebooks/${relative}?token=${server.token}`); // classic Notebook's /notebooks/<path>
     await loaded(page);
     return { page, errors };
   }
@@ -242,14 +200,13 @@ describe("charts after a reload, in a second page, and in notebooks saved after 
     assert.equal(exported.code, 0, `${what}: nbconvert --to html failed:\n${exported.stderr}`);
     const html = path.join(htmlDir, `${name}.html`);
     assert.equal(plotlyCopies(readFileSync(html, "utf8")), 1, `${what}: the HTML export holds plotly.js exactly once`);
-    const offline = await browser!.newContext({ offline: true, viewport: { width: 1280, height: 900 } });
+    const offline = await rig.browser!.newContext({ offline: true, viewport: { width: 1280, height: 900 } });
     const requests: string[] = [];
     offline.on("request", (request) => requests.push(request.url()));
     await offline.route("**/*", (route) => (route.request().url().startsWith("file:") ? route.continue() : route.abort()));
     try {
       const exportPage = await offline.newPage();
-      const exportErrors: string[] = [];
-      exportPage.on("pageerror", (error) => exportErrors.push(error.message));
+      const exportErrors = watchErrors(exportPage);
       await exportPage.goto(`file://${html}`);
       await assertAllDrawn(exportPage, count, `${what}, HTML export`);
       assert.deepEqual(exportErrors, [], `${what}: no script errors in the HTML export`);

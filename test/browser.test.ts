@@ -12,22 +12,19 @@
 // or Jupyter is missing outside CI; with CI set, a missing tool fails.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { jupyterEnv, REPO, run } from "../scripts/jupyter";
+import type { Page } from "playwright-core";
+import { REPO, run } from "../scripts/jupyter";
 import { budgetBytes, plotlyCopies } from "../scripts/budget";
 import { chartBundle, lineChart, plotlyLibraryHtml } from "../lib/src/charts";
 import {
-  chartOutputs, chartStates, hoverText, killGroup, killLeftovers, launchChromium, missingBrowserTools,
-  NotebookServer, screenshotAll, sleep, startNotebookServer, stopNotebookServer, waitForCharts,
+  BrowserRig, chartOutputs, chartStates, guardedContext, hoverText, launchChromium, missingBrowserTools,
+  NotebookServer, screenshotAll, SCREENSHOTS, setUpRig, skipUnlessTools, sleep, startNotebookServer, waitForCharts, watchErrors,
 } from "./browser-support";
 
 const missing = missingBrowserTools();
-const inCI = Boolean(process.env.CI) && process.env.CI !== "false";
-const skip = missing.length > 0 && !inCI ? `browser tests skipped: missing ${missing.join("; ")}` : false;
-
-const SCREENSHOTS = path.join(REPO, "build", "screenshots");
+const skip = skipUnlessTools(missing);
 const LIVE = "00-getting-started";
 const CHECK = "99-browser-check";
 
@@ -58,56 +55,18 @@ function checkNotebook(): unknown {
 }
 
 describe("charts in a real browser", { skip, timeout: 15 * 60_000 }, () => {
-  let root = "";
-  let jupyterDirs: { config: string; data: string; runtime: string };
-  let env: NodeJS.ProcessEnv;
-  let browser: Browser | undefined;
-  let server: NotebookServer | undefined;
+  let rig: BrowserRig;
+  let server: NotebookServer;
   let out = "";
   const started = Date.now();
   const timings: string[] = [];
   const lap = (label: string, since: number) => timings.push(`${label} ${((Date.now() - since) / 1000).toFixed(1)} s`);
 
-  // Synchronous last resort if the process ends without `after` (e.g. killed by a timeout).
-  const emergencyCleanup = () => {
-    if (server) killGroup(server.child, "SIGKILL");
-    if (root) {
-      killLeftovers(path.join(root, "jupyter", "runtime"));
-      rmSync(root, { recursive: true, force: true });
-    }
-  };
-
-  // Interrupted (Ctrl-C, a CI cancel): clean up, then end as the signal would have.
-  const onSignal = (signal: NodeJS.Signals) => {
-    emergencyCleanup();
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  };
-
   before(async () => {
     if (missing.length > 0) throw new Error(`CI is set, and the browser tests need: ${missing.join("; ")}. .ci/run must install them.`);
-    process.once("exit", emergencyCleanup);
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, onSignal);
-    mkdirSync(path.join(REPO, "build"), { recursive: true });
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    root = mkdtempSync(path.join(REPO, "build", "browser-test-"));
-    jupyterDirs = { config: path.join(root, "jupyter", "config"), data: path.join(root, "jupyter", "data"), runtime: path.join(root, "jupyter", "runtime") };
-    for (const dir of Object.values(jupyterDirs)) mkdirSync(dir, { recursive: true });
     // One Jupyter data folder for signing (the main job's `jupyter trust`) and for the server.
-    env = jupyterEnv({
-      JUPYTER_CONFIG_DIR: jupyterDirs.config,
-      JUPYTER_DATA_DIR: jupyterDirs.data,
-      JUPYTER_RUNTIME_DIR: jupyterDirs.runtime,
-      RNN_WORKBOOK_USER_KERNEL: "0",
-    });
-    // The notebooks import the built lib (lib/dist): rebuild it when a source is newer.
-    const stale = readdirSync(path.join(REPO, "lib", "src")).some((f) => {
-      const built = path.join(REPO, "lib", "dist", f.replace(/\.ts$/, ".js"));
-      return f.endsWith(".ts") && (!existsSync(built) || statSync(built).mtimeMs < statSync(path.join(REPO, "lib", "src", f)).mtimeMs);
-    });
-    if (stale) {
-      const build = await run(process.execPath, [path.join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(REPO, "lib", "tsconfig.json")], { cwd: REPO });
-      assert.equal(build.code, 0, `npm run build failed:\n${build.stdout}${build.stderr}`);
-    }
+    rig = await setUpRig("browser-test");
+    const root = rig.root;
 
     // The main job, for notebook 00 and the check notebook, into a folder of this test.
     const notebooks = path.join(root, "notebooks");
@@ -118,7 +77,7 @@ describe("charts in a real browser", { skip, timeout: 15 * 60_000 }, () => {
     const job = await run(
       process.execPath,
       ["--import", "tsx", path.join(REPO, "scripts", "workbook.ts"), "00", path.join(notebooks, `${CHECK}.ipynb`), "--out", out, "--jobs", "2"],
-      { cwd: REPO, env, timeoutSeconds: 600 },
+      { cwd: REPO, env: rig.env, timeoutSeconds: 600 },
     );
     lap("main job (2 notebooks)", t);
     assert.equal(job.code, 0, `the main job failed:\n${job.stdout}\n${job.stderr}`);
@@ -126,47 +85,25 @@ describe("charts in a real browser", { skip, timeout: 15 * 60_000 }, () => {
     // A fresh, unexecuted copy of notebook 00 for the live session.
     copyFileSync(path.join(REPO, "notebooks", `${LIVE}.ipynb`), path.join(notebooks, `${LIVE}.ipynb`));
     t = Date.now();
-    browser = await launchChromium();
-    server = await startNotebookServer(root, env);
+    rig.browser = await launchChromium();
+    server = await startNotebookServer(root, rig.env);
+    rig.servers.push(server);
     lap("chromium + notebook server start", t);
   }, { timeout: 12 * 60_000 });
 
   after(async () => {
-    try {
-      await browser?.close();
-    } catch {
-      // closed already
-    }
-    await stopNotebookServer(server, root ? path.join(root, "jupyter", "runtime") : "/nonexistent");
-    if (root) rmSync(root, { recursive: true, force: true });
-    process.removeListener("exit", emergencyCleanup);
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.removeListener(signal, onSignal);
+    await rig?.tearDown();
     console.log(`browser tests: ${timings.join(", ")}; total ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
-  /** A browser context for the notebook server: every request not to the server is aborted and recorded. */
-  async function serverContext(): Promise<{ context: BrowserContext; external: string[] }> {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
-    const external: string[] = [];
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith(`${server!.url}/`) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
-      external.push(url);
-      return route.abort();
-    });
-    return { context, external };
-  }
-
-  /** Page errors, kept for the assertions. */
-  function watchErrors(page: Page): string[] {
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    return errors;
+  /** A browser context for the notebook server (requests elsewhere are aborted and recorded in rig.external). */
+  async function serverContext() {
+    return { context: await guardedContext(rig, server), external: rig.external };
   }
 
   /** Opens a notebook in the classic Notebook UI and waits until it is loaded and its kernel connected. */
   async function openNotebook(page: Page, relative: string): Promise<void> {
-    await page.goto(`${server!.url}/notebooks/${relative.split(path.sep).map(encodeURIComponent).join("/")}?token=${server!.token}`);
+    await page.goto(`${server.url}/notebooks/${relative.split(path.sep).map(encodeURIComponent).join("/")}?token=${server.token}`);
     await page.waitForFunction(
       () => {
         const jupyter = (window as unknown as { Jupyter?: { notebook?: { _fully_loaded?: boolean; kernel?: { is_connected?: () => boolean } } } }).Jupyter;
@@ -260,7 +197,7 @@ describe("charts in a real browser", { skip, timeout: 15 * 60_000 }, () => {
   it("workbook site: index and notebook pages opened from disk, network off, draw every chart", { timeout: 3 * 60_000 }, async () => {
     const t = Date.now();
     const site = path.join(out, "site");
-    const context = await browser!.newContext({ offline: true, viewport: { width: 1280, height: 900 } });
+    const context = await rig.browser!.newContext({ offline: true, viewport: { width: 1280, height: 900 } });
     const requests: string[] = [];
     context.on("request", (request) => requests.push(request.url()));
     await context.route("**/*", (route) => (route.request().url().startsWith("file:") ? route.continue() : route.abort()));
@@ -374,7 +311,7 @@ describe("charts in a real browser", { skip, timeout: 15 * 60_000 }, () => {
   });
 
   it("plotly.js draws under an AMD loader and a CommonJS-looking page (define, module, exports present)", { timeout: 60_000 }, async () => {
-    const context = await browser!.newContext({ offline: true });
+    const context = await rig.browser!.newContext({ offline: true });
     try {
       const page = await context.newPage();
       const figure = lineChart([{ name: "a", y: [1, 3, 2] }], { title: "AMD" });

@@ -31,7 +31,7 @@ interface Cell {
 /** Records display messages into cells the way nbclient stores them in an executed notebook. */
 class RecordedSession {
   cells: Cell[] = [];
-  writes: Array<{ displayId?: string; update: boolean }> = [];
+  writes: Array<{ displayId?: string; update: boolean; mimeTypes: string[] }> = [];
   private byDisplayId = new Map<string, Output>();
 
   /** Runs `body` as one cell, with a tslab-like display writer installed. */
@@ -41,7 +41,7 @@ class RecordedSession {
     const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
     jupyter.lastWriteDisplayData = (message: { data: Record<string, unknown>; transient: { display_id?: string } }, update: boolean) => {
       const displayId = message.transient.display_id;
-      this.writes.push({ displayId, update });
+      this.writes.push({ displayId, update, mimeTypes: Object.keys(message.data) });
       const output: Output = { output_type: "display_data", data: message.data, metadata: {} };
       if (update && displayId !== undefined && this.byDisplayId.has(displayId)) {
         Object.assign(this.byDisplayId.get(displayId)!, output); // update_display_data: replaced in place
@@ -115,6 +115,9 @@ test("a session with several charts and a live training chart carries plotly.js 
   assert.ok(trainingWrites.every((w) => w.displayId !== undefined && w.displayId === trainingWrites[0].displayId), "one display");
   assert.deepEqual(trainingWrites.map((w) => w.update), [false, ...trainingWrites.slice(1).map(() => true)], "drawn once, then updated in place");
   assert.equal(session.cells[2].outputs.length, 1, "the training cell holds one chart at the end");
+  // While training: HTML alone (JupyterLab then replaces the renderer; jupyterlab-plotly's would keep its first figure); at the end: the whole chart.
+  assert.deepEqual(trainingWrites.slice(0, -1).map((w) => w.mimeTypes.includes(PLOTLY_MIME)), trainingWrites.slice(0, -1).map(() => false), "updates during training carry no Plotly MIME type");
+  assert.deepEqual(trainingWrites[trainingWrites.length - 1].mimeTypes.sort(), [PLOTLY_MIME, "text/html", "text/plain"].sort(), "the last state carries the whole chart");
   // Heavier lessons: three more trainings of 1000 epochs with validation loss (their final charts).
   for (let run = 0; run < 3; run++) {
     const loss = Array.from({ length: 1000 }, (_, i) => Math.exp(-i / 150) * (1 + 0.1 * Math.sin(i + run)) + 1e-4);

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { jupyterSkip, REPO, runWorkbook } from "./helpers";
+import { ensureJupyterLab, missingLabServer } from "../scripts/jupyterlab";
 
 const skip = jupyterSkip();
 
@@ -129,36 +130,71 @@ test("register-kernel --prefix registers the kernel for every user: a notebook i
   }
 });
 
-test("npm start serves notebooks/ with this checkout's TypeScript kernel", { skip }, async () => {
+/** Starts `npm start` (scripts/start.ts) with `args` and waits until its server answers; returns what it served. */
+async function startServer(args: string[], waitSeconds: number): Promise<{ stop: () => void; get: (p: string) => Promise<Response> }> {
   const { spawn } = await import("node:child_process");
-  const port = 18000 + (process.pid % 1000);
+  const port = 18000 + ((process.pid + args.length * 7) % 1000);
   const token = `t${process.pid}`;
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "scripts", "start.ts"), "--no-browser", `--port=${port}`, "--ip=127.0.0.1", `--NotebookApp.token=${token}`, `--ServerApp.token=${token}`], {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "scripts", "start.ts"), ...args, "--no-browser", `--port=${port}`, "--ip=127.0.0.1", `--NotebookApp.token=${token}`, `--ServerApp.token=${token}`], {
     cwd: REPO,
     detached: true,
     stdio: "ignore",
   });
-  try {
-    let specs: { kernelspecs: Record<string, { spec: { argv: string[] } }> } | undefined;
-    let contents: { content: { name: string }[] } | undefined;
-    for (let i = 0; i < 60 && !contents; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      try {
-        const headers = { Authorization: `token ${token}` };
-        specs = await (await fetch(`http://127.0.0.1:${port}/api/kernelspecs`, { headers })).json();
-        contents = await (await fetch(`http://127.0.0.1:${port}/api/contents`, { headers })).json();
-      } catch {
-        // not up yet
-      }
-    }
-    assert.ok(specs && contents, "the server answered");
-    assert.equal(specs!.kernelspecs.tslab.spec.argv[1], path.join(REPO, "lib", "dist", "kernel.js"));
-    assert.ok(contents!.content.some((f) => f.name === "00-getting-started.ipynb"), "it serves notebooks/");
-  } finally {
+  const stop = () => {
     try {
       process.kill(-child.pid!, "SIGTERM");
     } catch {
       // already gone
+    }
+  };
+  const get = (p: string) => fetch(`http://127.0.0.1:${port}${p}`, { headers: { Authorization: `token ${token}` } });
+  for (let i = 0; i < waitSeconds * 2; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    try {
+      if ((await get("/api/status")).ok) return { stop, get };
+    } catch {
+      // not up yet
+    }
+  }
+  stop();
+  throw new Error(`npm start ${args.join(" ")} did not answer within ${waitSeconds} s`);
+}
+
+/** Asserts that the server offers this checkout's kernel and serves notebooks/. */
+async function assertServesWorkbook(get: (p: string) => Promise<Response>): Promise<void> {
+  const specs = (await (await get("/api/kernelspecs")).json()) as { kernelspecs: Record<string, { spec: { argv: string[] } }> };
+  const contents = (await (await get("/api/contents")).json()) as { content: { name: string }[] };
+  assert.equal(specs.kernelspecs.tslab.spec.argv[1], path.join(REPO, "lib", "dist", "kernel.js"));
+  assert.ok(contents.content.some((f) => f.name === "00-getting-started.ipynb"), "it serves notebooks/");
+}
+
+test("npm start -- --classic serves notebooks/ in the classic Notebook with this checkout's TypeScript kernel", { skip }, async () => {
+  const server = await startServer(["--classic"], 30);
+  try {
+    await assertServesWorkbook(server.get);
+    assert.match(await (await server.get("/tree")).text(), /<title>Home Page - Select or create a notebook<\/title>|Jupyter Notebook/);
+  } finally {
+    server.stop();
+  }
+});
+
+const labSkip = skip || (missingLabServer().length > 0 && !(Boolean(process.env.CI) && process.env.CI !== "false") ? `missing ${missingLabServer().join("; ")}` : false);
+test("npm start, where no JupyterLab is installed, serves JupyterLab built from npm with the Plotly renderer (--no-plotly: without)", { skip: labSkip, timeout: 20 * 60_000 }, async () => {
+  if (spawnSync("jupyter", ["lab", "--version"]).status === 0) return; // a JupyterLab is installed: npm start uses it
+  assert.deepEqual(missingLabServer(), [], "CI must install the JupyterLab server packages");
+  await ensureJupyterLab(); // built once per lockfile (or waits for the build another process runs)
+  for (const plotly of [true, false]) {
+    const server = await startServer(plotly ? [] : ["--no-plotly"], 60);
+    try {
+      await assertServesWorkbook(server.get);
+      const page = await (await server.get("/lab")).text();
+      const config = JSON.parse(/<script id="jupyter-config-data" type="application\/json">([\s\S]*?)<\/script>/.exec(page)![1]);
+      assert.equal(config.appVersion, "4.5.10", "JupyterLab from jupyterlab/package.json");
+      assert.deepEqual(config.disabledExtensions, plotly ? [] : ["jupyterlab-plotly"]);
+      assert.ok((await server.get(`${config.fullStaticUrl}/bundle.js`)).ok, "the built front end is served");
+      assert.ok((await server.get("/api/me")).ok, "/api/me answers");
+    } finally {
+      server.stop();
     }
   }
 });

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { bestRun, sweep, sweepChart, sweepPoints, sweepSummary, SweepRunError } from "../lib/src/sweeps";
 import { throwsInput } from "./assertions";
 import { WorkbookInputError } from "../lib/src/validate";
+import { clearInterrupt, InterruptedError, interruptState, requestInterrupt } from "../lib/src/interrupt";
 
 /** A pretend training: the "error" is a known function of the parameters. */
 const error = (lr: number, units: number) => Math.abs(Math.log10(lr) + 2) + 16 / units;
@@ -179,4 +180,55 @@ test("a sweep of real models leaves no tensors behind when each run tracks its m
   }, { progress: "none" });
   assert.equal(tf.memory().numTensors, before);
   assert.equal((df.values as unknown[]).length, 2);
+});
+
+test("sweep: Kernel → Interrupt stops it before the next run, saying how many finished", async () => {
+  clearInterrupt();
+  const ran: number[] = [];
+  // Runs that only await promises: without interruptionPoint the interrupt (a macrotask here, a signal in a kernel) would wait for the whole sweep.
+  const timer = setTimeout(() => requestInterrupt(), 150);
+  const started = Date.now();
+  try {
+    await assert.rejects(
+      sweep({ a: Array.from({ length: 5000 }, (_, i) => i) }, async (p) => {
+        ran.push(p.a);
+        const until = Date.now() + 1;
+        while (Date.now() < until) await Promise.resolve();
+        return { score: p.a };
+      }, { progress: "none" }),
+      (error: Error) => {
+        assert.ok(error instanceof InterruptedError, String(error));
+        const m = /^Sweep interrupted before run (\d+) of 5000 \(a=\d+\); (\d+) run\(s\) finished, their results are lost\.$/.exec(error.message);
+        assert.ok(m, error.message);
+        assert.equal(Number(m![2]), ran.length, "the runs that finished");
+        assert.equal(Number(m![1]), ran.length + 1);
+        return true;
+      },
+    );
+    assert.ok(ran.length > 0 && ran.length < 5000);
+    assert.ok(Date.now() - started < 5000, `stopped soon after the interrupt (${Date.now() - started} ms)`);
+    assert.equal(interruptState().active.size, 0, "no loop left registered");
+  } finally {
+    clearTimeout(timer);
+    clearInterrupt();
+  }
+});
+
+test("sweep: an interrupt inside a run (e.g. in fit) ends the sweep as an interrupt, not as a failed run", async () => {
+  clearInterrupt();
+  try {
+    await assert.rejects(
+      sweep({ a: [1, 2, 3] }, async (p) => {
+        if (p.a === 2) throw new InterruptedError("Training interrupted at epoch 4 of 50; the model keeps its weights from that epoch.");
+        return { score: p.a };
+      }, { progress: "none" }),
+      (error: Error) => {
+        assert.ok(error instanceof InterruptedError && !(error instanceof SweepRunError), String(error));
+        assert.equal(error.message, "Sweep interrupted during run 2 of 3 (a=2); 1 run(s) finished, their results are lost. Training interrupted at epoch 4 of 50; the model keeps its weights from that epoch.");
+        return true;
+      },
+    );
+  } finally {
+    clearInterrupt();
+  }
 });

@@ -7,6 +7,7 @@ import {
   CharVocabulary,
   countTextSequences,
   generateText,
+  generateTextAsync,
   makeTextSequences,
   sampleIndex,
   textSequenceTensors,
@@ -15,6 +16,7 @@ import { buildLanguageModel } from "../lib/src/models";
 import { createRng } from "../lib/src/random";
 import { fit } from "../lib/src/training";
 import { WorkbookInputError } from "../lib/src/validate";
+import { clearInterrupt, InterruptedError, interruptState, requestInterrupt } from "../lib/src/interrupt";
 
 tf.setBackend("cpu");
 
@@ -194,6 +196,28 @@ test("generateText: seeded, the same text every time, only vocabulary characters
   assert.ok(Array.from(a).every((c) => vocabulary.has(c)));
   const cold = generateText(model, vocabulary, { prompt: "abcab", length: 12, temperature: 0.05, seed: 1, lookBack: 6 });
   assert.match(cold, /^[cd]abcab[cd]abcab$/, `after "ab" comes c or d, after them a: ${cold}`);
+});
+
+test("generateTextAsync: the same text as generateText; Kernel → Interrupt stops it between characters, saying where", async () => {
+  const { vocabulary, model } = await trained;
+  const options = { prompt: "abc", length: 30, temperature: 1, seed: 5, lookBack: 6 };
+  assert.equal(await generateTextAsync(model, vocabulary, options), generateText(model, vocabulary, options));
+  clearInterrupt();
+  const timer = setTimeout(() => requestInterrupt(), 150); // runs only when the loop gives the event loop a turn
+  const started = Date.now();
+  try {
+    await assert.rejects(generateTextAsync(model, vocabulary, { ...options, length: 1_000_000 }), (error: Error) => {
+      assert.ok(error instanceof InterruptedError, String(error));
+      const m = /^Text generation interrupted at character (\d+) of 1000000\.$/.exec(error.message);
+      assert.ok(m && Number(m[1]) > 0 && Number(m[1]) < 1_000_000, error.message);
+      return true;
+    });
+    assert.ok(Date.now() - started < 5000, `stopped soon after the interrupt (${Date.now() - started} ms)`);
+    assert.equal(interruptState().active.size, 0, "no loop left registered");
+  } finally {
+    clearTimeout(timer);
+    clearInterrupt();
+  }
 });
 
 test("generateText bad input", async () => {

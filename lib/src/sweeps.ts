@@ -22,6 +22,7 @@ import type { DataFrame } from "danfojs-node";
 import { lineChart, barChart, ChartOptions, NamedSeries, PlotlyFigure } from "./charts";
 import type { DataFrameLike } from "./display";
 import { assertKnownOptions, assertNonNegativeInteger, assertOneOf, described, describeValue, fail } from "./validate";
+import { interruptible, interruptionPoint, InterruptedError } from "./interrupt";
 
 /** A value a parameter can take in a sweep. */
 export type SweepValue = number | string | boolean;
@@ -153,9 +154,16 @@ export function sweepPoints<const G extends SweepGrid>(
  * models disposed after the run). A run that throws, or returns anything but
  * finite numbers, stops the sweep with an error naming the point.
  * Show the result with `showDataFrame`, chart it with {@link sweepChart}.
+ * Kernel → Interrupt stops the sweep before its next run (or inside a run, when `train`
+ * uses `fit`) with an `InterruptedError` saying how many runs finished.
  * Introduced in notebook 06 (airline passengers).
  */
 export async function sweep<const G extends SweepGrid>(grid: G, train: SweepTrainer<G>, options: SweepOptions<G> = {}): Promise<DataFrame> {
+  return interruptible(() => sweepLoop(grid, train, options));
+}
+
+/** The body of {@link sweep}, run as an interruptible loop. */
+async function sweepLoop<const G extends SweepGrid>(grid: G, train: SweepTrainer<G>, options: SweepOptions<G>): Promise<DataFrame> {
   assertKnownOptions(options, ["mode", "base", "seed", "title", "progress"], '{ mode: "oneAtATime", base: { learningRate: 0.01 } }');
   if (typeof train !== "function") {
     fail("train", "a function (point, run) => Promise<metrics>", train, "It trains one model at the point and returns e.g. { valRmse: 21.4 }.");
@@ -175,6 +183,9 @@ export async function sweep<const G extends SweepGrid>(grid: G, train: SweepTrai
     const { point, varied } = points[index];
     const label = pointLabel(point);
     const where = `${title}, run ${index + 1} of ${points.length} (${label})`;
+    if (await interruptionPoint()) {
+      throw new InterruptedError(`Sweep interrupted before run ${index + 1} of ${points.length} (${label}); ${index} run(s) finished, their results are lost.`);
+    }
     const tracked: Array<{ dispose(): unknown }> = [];
     const run: SweepRun = {
       index,
@@ -194,6 +205,9 @@ export async function sweep<const G extends SweepGrid>(grid: G, train: SweepTrai
     try {
       metrics = await train({ ...point }, run);
     } catch (error) {
+      if (error instanceof InterruptedError) {
+        throw new InterruptedError(`Sweep interrupted during run ${index + 1} of ${points.length} (${label}); ${index} run(s) finished, their results are lost. ${error.message}`);
+      }
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       throw new SweepRunError(`The training function failed at ${where}: ${message}`, point, error);
     } finally {

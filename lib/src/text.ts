@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { createRng, Rng } from "./random";
+import { interruptible, interruptionPoint, InterruptedError } from "./interrupt";
 import {
   assertFiniteNumber,
   assertKnownOptions,
@@ -354,14 +355,17 @@ export interface GenerateTextOptions {
   lookBack?: number;
 }
 
-/**
- * Generates text one character at a time: the model reads the last `lookBack`
- * characters, its softmax at the last step is sampled at `temperature`, and
- * the drawn character is appended. Returns only the generated characters.
- * Seeded: the same model, prompt and seed give the same text on a backend.
- * Introduced in notebook 09 (generating text).
- */
-export function generateText(model: tf.LayersModel, vocabulary: CharVocabulary, options: GenerateTextOptions): string {
+/** What a text generation needs once its arguments are checked. */
+interface TextGeneration {
+  ids: number[];
+  length: number;
+  lookBack: number;
+  temperature: number;
+  rng: Rng;
+}
+
+/** Checks the arguments of {@link generateText} / {@link generateTextAsync}. */
+function startTextGeneration(model: tf.LayersModel, vocabulary: CharVocabulary, options: GenerateTextOptions): TextGeneration {
   if (!(model instanceof tf.LayersModel)) fail("model", "a TensorFlow.js LayersModel (e.g. from buildLanguageModel)", model);
   if (!(vocabulary instanceof CharVocabulary)) fail("vocabulary", "a CharVocabulary", vocabulary);
   assertKnownOptions(options, ["prompt", "length", "temperature", "seed", "lookBack"], '{ prompt: "The ", length: 200, temperature: 0.7 }');
@@ -391,20 +395,53 @@ export function generateText(model: tf.LayersModel, vocabulary: CharVocabulary, 
       fail(`options.prompt[${i}]`, "a character of the model's vocabulary", described(`${showChar(char)}, which is not in it`), "Start from a prompt made of characters the model was trained on.");
     }
   });
-  const ids = vocabulary.encode(options.prompt);
-  const rng = createRng(seed);
+  return { ids: vocabulary.encode(options.prompt), length, lookBack, temperature, rng: createRng(seed) };
+}
+
+/** Draws the next character id from the model's softmax at the last step, and appends it to `g.ids`. */
+function nextCharacter(model: tf.LayersModel, g: TextGeneration): number {
+  const window = g.ids.slice(-g.lookBack);
+  const last = tf.tidy(() => {
+    const probs = model.predict(tf.tensor2d([window], [1, window.length], "int32")) as tf.Tensor; // [1, steps, vocabularySize]
+    return probs.slice([0, window.length - 1, 0], [1, 1, -1]); // [1, 1, vocabularySize]: the last step's distribution
+  });
+  const next = last.dataSync();
+  last.dispose();
+  const id = sampleIndex(next, g.temperature, g.rng);
+  g.ids.push(id);
+  return id;
+}
+
+/**
+ * Generates text one character at a time: the model reads the last `lookBack`
+ * characters, its softmax at the last step is sampled at `temperature`, and
+ * the drawn character is appended. Returns only the generated characters.
+ * Seeded: the same model, prompt and seed give the same text on a backend.
+ * Synchronous, so Kernel → Interrupt cannot stop it: for long texts use
+ * {@link generateTextAsync}.
+ * Introduced in notebook 09 (generating text).
+ */
+export function generateText(model: tf.LayersModel, vocabulary: CharVocabulary, options: GenerateTextOptions): string {
+  const g = startTextGeneration(model, vocabulary, options);
   const generated: number[] = [];
-  for (let i = 0; i < length; i++) {
-    const window = ids.slice(-lookBack);
-    const last = tf.tidy(() => {
-      const probs = model.predict(tf.tensor2d([window], [1, window.length], "int32")) as tf.Tensor; // [1, steps, vocabularySize]
-      return probs.slice([0, window.length - 1, 0], [1, 1, -1]); // [1, 1, vocabularySize]: the last step's distribution
-    });
-    const next = last.dataSync();
-    last.dispose();
-    const id = sampleIndex(next, temperature, rng);
-    ids.push(id);
-    generated.push(id);
-  }
+  for (let i = 0; i < g.length; i++) generated.push(nextCharacter(model, g));
   return vocabulary.decode(generated);
+}
+
+/**
+ * {@link generateText} as an interruptible loop: the same text for the same
+ * arguments, but it gives the event loop a turn between characters, so
+ * Kernel → Interrupt stops it at the next character with an `InterruptedError`
+ * saying how far it got. Introduced in notebook 09 (generating text).
+ */
+export async function generateTextAsync(model: tf.LayersModel, vocabulary: CharVocabulary, options: GenerateTextOptions): Promise<string> {
+  const g = startTextGeneration(model, vocabulary, options);
+  return interruptible(async () => {
+    const generated: number[] = [];
+    for (let i = 0; i < g.length; i++) {
+      if (await interruptionPoint()) throw new InterruptedError(`Text generation interrupted at character ${i} of ${g.length}.`);
+      generated.push(nextCharacter(model, g));
+    }
+    return vocabulary.decode(generated);
+  });
 }

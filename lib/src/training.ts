@@ -7,7 +7,7 @@
  * TensorFlow.js the batches in that order.
  */
 import * as tf from "@tensorflow/tfjs";
-import { chartBundle, ensurePlotlyLoaded, trainingChart } from "./charts";
+import { chartBundle, ensurePlotlyLoaded, PLOTLY_MIME, trainingChart } from "./charts";
 import { inNotebook, newDisplayHandle } from "./display";
 import { interruptible, interruptionPoint, interruptRequested, InterruptedError } from "./interrupt";
 import { createRng, shuffledIndices } from "./random";
@@ -201,8 +201,15 @@ async function fitLoop(model: tf.LayersModel, x: Inputs, y: Targets, options: Fi
     const title = options.title ?? "Training";
     if (chart) ensurePlotlyLoaded();
     let lastDraw = 0;
-    const draw = () => {
-      chart!.update(chartBundle(trainingChart(history, { title: `${title} — epoch ${history.epochs}/${options.epochs}` })));
+    // While training, the chart is updated as HTML alone; its last state carries the Plotly MIME
+    // type too. JupyterLab hands an update of an output to the renderer already showing it, and
+    // jupyterlab-plotly's renderer keeps the figure it drew first: with the Plotly MIME type in
+    // every update, the chart stopped at its first epoch there (test/browser-lab.test.ts). An
+    // update with other MIME types makes JupyterLab replace the renderer instead.
+    const draw = (final: boolean) => {
+      const bundle = chartBundle(trainingChart(history, { title: `${title} — epoch ${history.epochs}/${options.epochs}` }));
+      if (!final) delete bundle[PLOTLY_MIME];
+      chart!.update(bundle);
       lastDraw = Date.now();
     };
 
@@ -213,7 +220,7 @@ async function fitLoop(model: tf.LayersModel, x: Inputs, y: Targets, options: Fi
     // an interrupt that arrived by then stops training after the current batch.
     const stopWhenInterrupted = { onYield: () => void (interruptRequested() && (model.stopTraining = true)) };
     const interrupted = (epoch: number) => {
-      if (chart && history.epochs > 0) draw();
+      if (chart && history.epochs > 0) draw(true);
       return new InterruptedError(
         epoch === 0
           ? `Training interrupted before its first epoch of ${options.epochs}; the model's weights are unchanged.`
@@ -246,7 +253,7 @@ async function fitLoop(model: tf.LayersModel, x: Inputs, y: Targets, options: Fi
       }
       options.onEpochEnd?.(epoch, logs);
       const due = epoch % progressEvery === 0 || epoch === options.epochs;
-      if (chart && (epoch === options.epochs || (due && Date.now() - lastDraw > 400))) draw();
+      if (chart && (epoch === options.epochs || (due && Date.now() - lastDraw > 400))) draw(epoch === options.epochs);
       if (mode === "text" && due) {
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         const val = logs.val_loss !== undefined ? ` · val_loss ${formatLoss(logs.val_loss)}` : "";
