@@ -12,8 +12,8 @@
 // every chart drawn by the expected renderer, hover works, the live training chart updates
 // in place (one chart in its cell at the end), no cell shows an error, no script error,
 // nothing requested from outside the machine; the notebook saved (the server signs it and
-// its hook keeps one copy of plotly.js) and opened again in a new page, not run: every chart
-// draws. Then the main job's executed, signed notebook 00 opened without running it: every
+// its hook keeps one copy of plotly.js and drops the renderer's PNG snapshots) and opened
+// again in a new page, not run: every chart draws. Then the main job's executed, signed notebook 00 opened without running it: every
 // chart draws; its unsigned copy draws only with the Plotly renderer (the control).
 // One build, one browser, two servers. Screenshots: build/screenshots/browser-lab-*.png.
 // Skipped, saying why, only when chromium, Jupyter or the JupyterLab server packages are
@@ -249,12 +249,17 @@ describe("the workbook in JupyterLab (built from npm), with and without the Plot
           assert.deepEqual(errors, [], "no script errors on the page");
           await screenshotAll(page, path.join(SCREENSHOTS, `browser-lab-${config.name}-live-${name}.png`));
 
-          // Save (the server's hook keeps one copy of plotly.js; the server signs the file), then reopen.
+          // Save (the server's hook keeps one copy of plotly.js and drops the PNG snapshots jupyterlab-plotly writes into
+          // each chart it draws, which it would show reopened instead of the chart; the server signs the file), then reopen.
           const file = path.join(rig.root, relative);
           await save(page, file);
           await page.close();
           const text = readFileSync(file, "utf8");
           assert.equal(plotlyCopies(text), 1, "the saved notebook holds plotly.js exactly once");
+          const snapshots = (JSON.parse(text).cells as Array<{ outputs?: Array<{ data?: Record<string, unknown> }> }>)
+            .flatMap((cell) => cell.outputs ?? [])
+            .filter((o) => o.data?.["application/vnd.plotly.v1+json"] !== undefined && o.data?.["image/png"] !== undefined).length;
+          assert.equal(snapshots, 0, "the saved notebook's charts hold no PNG snapshot (the renderer would show it instead of the chart)");
           assert.ok(statSync(file).size <= budgetBytes("notebook"), `saved: ${statSync(file).size} ≤ ${budgetBytes("notebook")} bytes`);
           const reopened = await openInLab(context, server, relative, false);
           assert.equal(await modelCharts(reopened.page), expected, "the saved notebook holds every chart");

@@ -2,7 +2,9 @@
 // Debian's python: a saved notebook that shows workbook charts keeps exactly one copy of
 // plotly.js — the carrier the library writes — whatever happened to the outputs before the
 // save (a cleared or deleted carrier, copies from two pages). The browser side (a real save
-// through classic Notebook) is in test/browser-reload.test.ts.
+// through classic Notebook) is in test/browser-reload.test.ts. It also drops the PNG snapshot that
+// JupyterLab's Plotly renderer writes into every chart it draws (shown instead of the chart when the
+// notebook is reopened, until the pointer enters it; test/browser-lab.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -67,6 +69,26 @@ test("one copy, or no workbook chart: the notebook is left as it is", { skip }, 
     assert.equal(after.done, "unchanged");
     assert.deepEqual(after.nb, JSON.parse(JSON.stringify(nb)));
   }
+});
+
+test("the Plotly renderer's PNG snapshot is dropped from workbook charts, and only from them", { skip }, () => {
+  const png = "iVBORw0KGgo="; // what jupyterlab-plotly adds: base64 PNG data
+  const snapped = (title: string): Output => ({ ...chart(title), data: { ...chart(title).data, "image/png": png } });
+  const otherPng: Output = { output_type: "display_data", data: { "image/png": png, "text/plain": "<Figure>" }, metadata: {} };
+  const nb = notebook([carrier(), snapped("A")], [otherPng, snapped("B")], [chart("C")]);
+  const after = JSON.parse(python("nb = json.load(sys.stdin)\ndone = h.drop_png_snapshots(nb)\nprint(json.dumps({'done': done, 'nb': nb}))", JSON.stringify(nb)));
+  assert.equal(after.done, "removed the PNG snapshots of 2 charts");
+  const kinds = (after.nb as ReturnType<typeof notebook>).cells.map((c) => (c.outputs as Output[]).map((o) => Object.keys(o.data ?? {}).sort().join(" ")));
+  assert.deepEqual(kinds, [
+    ["text/html text/plain", "application/vnd.plotly.v1+json text/html text/plain"],
+    ["image/png text/plain", "application/vnd.plotly.v1+json text/html text/plain"],
+    ["application/vnd.plotly.v1+json text/html text/plain"],
+  ]);
+  // Apart from the charts' snapshots, the notebook is unchanged.
+  const expected = JSON.parse(JSON.stringify(nb)) as ReturnType<typeof notebook>;
+  for (const [c, o] of [[0, 1], [1, 1]] as const) delete (expected.cells[c].outputs as Output[])[o].data!["image/png"];
+  assert.deepEqual(after.nb, expected);
+  assert.equal(python("nb = json.load(sys.stdin)\nprint(h.drop_png_snapshots(nb))", JSON.stringify(notebook([chart("A")], [otherPng]))).trim(), "unchanged");
 });
 
 test("pre_save_hook changes notebooks only, and a failure does not stop the save", { skip }, () => {

@@ -1,4 +1,5 @@
-"""Keeps exactly one copy of plotly.js in every notebook the Jupyter server saves.
+"""Keeps exactly one copy of plotly.js in every notebook the Jupyter server saves, and no
+static PNG snapshot of a workbook chart.
 
 The workbook's charts (lib/src/charts.ts) draw with plotly.js, which the kernel sends in an
 output of its own (the "carrier") before the first chart of each browser page. The kernel
@@ -10,6 +11,15 @@ keeps its first carrier and loses any other; one with none gets one, built from 
 plotly.js-dist-min file the library sends, just before its first chart. Notebooks without
 workbook charts are left alone. The server signs the notebook after this hook runs, so a
 trusted notebook stays trusted.
+
+JupyterLab's Plotly renderer (jupyterlab-plotly) writes a PNG snapshot of every chart it draws
+into that chart's output (`image/png`, beside the Plotly MIME type). When a notebook holding such
+a snapshot is opened, the renderer shows the snapshot instead of the chart (no hover, no zoom,
+not resized with the page) until the mouse pointer enters it; only then does it draw the chart
+from its data. The workbook's charts do not need the snapshot: their HTML part already draws them
+in the classic Notebook and in the HTML export (nbconvert prefers HTML to PNG), and each
+snapshot adds tens of kilobytes to the file. So the hook drops `image/png` from workbook charts,
+and a saved notebook reopened in JupyterLab draws every chart at once.
 
 Loaded by jupyter_notebook_config.py / jupyter_server_config.py beside it, which the
 workbook's `npm start` and tests put on JUPYTER_CONFIG_PATH (scripts/jupyter.ts).
@@ -76,13 +86,27 @@ def one_plotly_copy(nb, plotly_file=PLOTLY_FILE):
     return "added the copy of plotly.js its charts need"
 
 
+def drop_png_snapshots(nb):
+    """Removes the renderer's PNG snapshot (`image/png`) from every workbook chart of a notebook (a dict); returns what it did."""
+    dropped = 0
+    for cell in nb.get("cells") or []:
+        for out in cell.get("outputs") or []:
+            if is_chart(out) and "image/png" in out["data"]:
+                del out["data"]["image/png"]
+                dropped += 1
+    return f"removed the PNG snapshots of {dropped} charts" if dropped else "unchanged"
+
+
 def pre_save_hook(model, path, contents_manager=None, **kwargs):
-    """Jupyter's FileContentsManager.pre_save_hook: one copy of plotly.js per saved notebook."""
+    """Jupyter's FileContentsManager.pre_save_hook: one copy of plotly.js and no chart snapshots per saved notebook."""
     if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
         return
-    try:
-        done = one_plotly_copy(model["content"])
-    except Exception as error:  # a hook that fails must not stop the save
-        done = f"left as it is ({error})"
-    if done != "unchanged" and contents_manager is not None:
-        contents_manager.log.info("rnn-workbook: %s: %s", path, done)
+    done = []
+    for step in (one_plotly_copy, drop_png_snapshots):
+        try:
+            done.append(step(model["content"]))
+        except Exception as error:  # a hook that fails must not stop the save
+            done.append(f"left as it is ({error})")
+    done = [d for d in done if d != "unchanged"]
+    if done and contents_manager is not None:
+        contents_manager.log.info("rnn-workbook: %s: %s", path, "; ".join(done))
