@@ -15,7 +15,7 @@
  * `rnn-workbook` command where TensorFlow.js is not needed.
  */
 import { spawn, spawnSync } from "child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import {
@@ -36,16 +36,9 @@ import {
   SubmissionGrade,
   type CellRun,
 } from "./grading";
+import { writeAtomic } from "./course";
 import { EXERCISE_MIME } from "./exercises";
 import { described, fail } from "./validate";
-
-/** Writes `data` to `file` atomically (temporary file beside it, then rename). */
-function writeAtomic(file: string, data: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
 
 /** The notebooks of a folder, sorted; a clear error when it has none. */
 export function notebooksIn(dir: string, what = "--notebooks"): string[] {

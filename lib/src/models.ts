@@ -213,11 +213,6 @@ function recurrentLayer(
   return tf.layers.lstm({ ...common, recurrentActivation: "sigmoid", unitForgetBias: true });
 }
 
-/**
- * Builds and compiles a recurrent network:
- * input `[samples, lookBack, numFeatures]` → recurrent layer(s) → dense head → `outputs`.
- * Introduced in notebook 02 (one-to-one); stacked and bidirectional in notebook 03.
- */
 /** The recurrent layers' options every builder shares, checked, with their defaults filled in. */
 function recurrentChoices(options: Pick<RecurrentModelOptions, "cell" | "units" | "activation" | "implementation">) {
   const cell = options.cell ?? "lstm";
@@ -230,6 +225,11 @@ function recurrentChoices(options: Pick<RecurrentModelOptions, "cell" | "units" 
   return { cell, units, activation, implementation };
 }
 
+/**
+ * Builds and compiles a recurrent network:
+ * input `[samples, lookBack, numFeatures]` → recurrent layer(s) → dense head → `outputs`.
+ * Introduced in notebook 02 (one-to-one); stacked and bidirectional in notebook 03.
+ */
 export function buildRecurrentModel(options: RecurrentModelOptions): tf.Sequential {
   const o = checkModelOptions(options, "buildRecurrentModel", [
     "cell", "units", "activation", "bidirectional", "mergeMode", "returnSequences", "denseUnits", "denseActivation", "implementation",
