@@ -59,14 +59,21 @@ class CaseFailed extends Error {}
 /** The exercise ids the workbook uses: a two-digit notebook number, a dot, a number, e.g. `"05.1"`. */
 export const EXERCISE_ID = /^\d\d\.\d+$/;
 
-/** The stub the student edition puts in place of a solution. */
-export function exerciseStub(id: string): string {
-  return `throw new Error("Exercise ${id}: write your answer here");`;
+/** The message of the error the student edition's stub throws for exercise `id`. */
+function stubMessage(id: string): string {
+  return `Exercise ${id}: write your answer here`;
 }
 
-/** True when `error` is the student edition's stub for exercise `id` (or any exercise). */
+/** The stub the student edition puts in place of a solution. */
+export function exerciseStub(id: string): string {
+  return `throw new Error(${JSON.stringify(stubMessage(id))});`;
+}
+
+/** True when `error` is the student edition's stub (of any exercise: a check may call another exercise's answer). */
 function isStub(error: unknown): boolean {
-  return error instanceof Error && /^Exercise \d\d\.\d+: write your answer here/.test(error.message);
+  if (!(error instanceof Error)) return false;
+  const id = /^Exercise (\S+): /.exec(error.message)?.[1];
+  return id !== undefined && EXERCISE_ID.test(id) && error.message === stubMessage(id);
 }
 
 /** A number for a hint: integers as written, others to 4 decimals (or 4 significant digits when tiny or huge). */
