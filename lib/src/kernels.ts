@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 
 /** The parts of the wasm backend a JavaScript kernel needs (see `@tensorflow/tfjs-backend-wasm`). */
-interface WasmBackend {
+export interface WasmBackend {
   /** Allocates a tensor on the wasm heap. */
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   /** A view of a tensor's memory on the wasm heap (valid until the heap grows). */

@@ -20,6 +20,7 @@
  * Like every compute module, this one imports only `@tensorflow/tfjs`.
  */
 import * as tf from "@tensorflow/tfjs";
+import type { WasmBackend } from "./kernels";
 
 /** The stock optimizer's fields this one reads or keeps in step (tfjs-core's adam_optimizer.ts). */
 interface AdamInternals {
@@ -47,11 +48,8 @@ interface Moments {
 
 const f = Math.fround;
 
-/** The wasm backend's access to a tensor's memory (see `@tensorflow/tfjs-backend-wasm`). */
-interface WasmHeap {
-  /** A live view of a tensor's values on the wasm heap (valid until the heap grows). */
-  typedArrayFromHeap(info: { dataId: unknown; shape: number[]; dtype: tf.DataType }): Float32Array;
-}
+/** The wasm backend's access to a tensor's memory. */
+type WasmHeap = Pick<WasmBackend, "typedArrayFromHeap">;
 
 /** The active backend's heap access when it is wasm, else undefined. */
 function wasmHeap(): WasmHeap | undefined {
