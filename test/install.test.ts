@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { jupyterSkip, REPO, runWorkbook } from "./helpers";
@@ -61,6 +61,15 @@ test("npm install registered this checkout's tslab kernel, for the project and f
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+});
+
+test("npm install builds the `rnn-workbook` command executable, so npx runs it even when its cache already links lib/", () => {
+  // npx marks a package's bin executable only when it installs the package; a cache entry that
+  // already links this folder (an earlier run from the same path) skips that, so the build must.
+  const bin = JSON.parse(readFileSync(path.join(REPO, "lib", "package.json"), "utf8")).bin["rnn-workbook"];
+  const mode = statSync(path.join(REPO, "lib", bin)).mode;
+  assert.equal(mode & 0o111, 0o111, `lib/${bin} has mode ${(mode & 0o777).toString(8)}: run npm run build`);
+  assert.match(readFileSync(path.join(REPO, "lib", bin), "utf8"), /^#!\/usr\/bin\/env node\n/, "and starts with a node shebang");
 });
 
 test("without Jupyter, registering the kernel still succeeds and prints how to install Jupyter", () => {
