@@ -108,6 +108,45 @@ test("the main job reports a failing check by its name and message", { skip, tim
   assert.match(summary.notebooks[0].error, /^CheckFailedError: Check failed: one plus one is three\.$/m);
 });
 
+test("a kernel asked to shut down exits at once: nbconvert never waits out its shutdown time, though the lesson left handles open", { skip, timeout: 5 * 60 * 1000 }, () => {
+  // tslab closes its sockets and waits for the process to end by itself; a trained model and a
+  // timer keep it alive, so Jupyter waited 5 s and sent SIGTERM after every notebook.
+  const file = writeNotebook("shutdown.ipynb", [
+    `${IMPORT}
+const model = buildRecurrentModel({ cell: "lstm", units: 4, lookBack: 3, numFeatures: 1, seed: 1 });
+setInterval(() => undefined, 1000); // a handle the lesson forgot
+console.log("built", model.countParams());`,
+  ]);
+  const run = spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--log-level=DEBUG", "--ExecutePreprocessor.kernel_name=tslab", "--output", "shutdown-run", file], {
+    cwd: dir,
+    encoding: "utf8",
+    env: jupyterEnv(),
+    timeout: 5 * 60 * 1000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.doesNotMatch(run.stderr, /taking too long to finish/, "the kernel exited on shutdown_request, before Jupyter's shutdown_wait_time");
+  assert.doesNotMatch(run.stderr, /could not send a message/, "the reply and the last status were sent before the sockets closed");
+});
+
+test("a send that fails is reported on stderr's file descriptor, never through console (which may itself send)", async () => {
+  const { serialiseSends } = await import("../lib/src/kernel");
+  let attempts = 0;
+  const closed = { send: async (_message: unknown) => { attempts++; throw new Error("Socket is closed"); } };
+  const socket = serialiseSends(closed, "iopub");
+  const original = console.error;
+  const logged: unknown[] = [];
+  console.error = (...args: unknown[]) => void logged.push(args); // tslab sends console output as messages
+  try {
+    await socket.send("first");
+    await socket.send("second");
+    await socket.flushed();
+  } finally {
+    console.error = original;
+  }
+  assert.equal(attempts, 2, "each message tried once");
+  assert.deepEqual(logged, [], "a report through console would be sent, fail, and be reported again, forever");
+});
+
 test("tf works from the first line: no `await ready()` before building and training a model", { skip, timeout: 10 * 60 * 1000 }, () => {
   const file = writeNotebook("tf-first-line.ipynb", [
     `import { tf } from "rnn-workbook";

@@ -173,12 +173,16 @@ async function preloadLibrary(rootDir: string): Promise<void> {
  * A view of `socket` whose `send` is safe to call any number of times in a row: zeromq 6 allows one send in
  * progress per socket (a second throws EBUSY), and now and then sends later rather than at
  * once (every 513th message), while tslab calls `send` without waiting. Messages keep their
- * order; one that cannot be sent is logged on stderr instead of rejecting unhandled.
+ * order; one that cannot be sent is logged on stderr instead of rejecting unhandled. The view's
+ * `flushed()` settles once every message given to `send` so far has been sent (or logged).
  */
-export function serialiseSends<S extends { send(message: unknown): Promise<void> }>(socket: S, name: string): S {
+export function serialiseSends<S extends { send(message: unknown): Promise<void> }>(socket: S, name: string): S & { flushed(): Promise<void> } {
   const send = socket.send.bind(socket) as (message: unknown) => Promise<void>;
   let tail: Promise<void> | undefined;
-  const report = (error: unknown) => console.error(`The kernel could not send a message on its ${name} socket:`, error);
+  // Straight to the file descriptor: console output may itself be sent as a message (tslab sends a
+  // cell's stderr to iopub), and a report of a failed send that fails in turn would loop forever —
+  // as it did after tslab closes the sockets on shutdown, spinning the CPU until Jupyter killed it.
+  const report = (error: unknown): void => void writeSync(2, `The kernel could not send a message on its ${name} socket: ${error instanceof Error ? error.message : String(error)}\n`);
   const serialised = (message: unknown): Promise<void> => {
     let sent: Promise<void>;
     if (tail === undefined) {
@@ -198,9 +202,10 @@ export function serialiseSends<S extends { send(message: unknown): Promise<void>
     return settled;
   };
   // zeromq's sockets are sealed: a proxy answers `send`, the socket itself everything else.
-  return new Proxy(socket, {
+  return new Proxy(socket as S & { flushed(): Promise<void> }, {
     get(target, property) {
       if (property === "send") return serialised;
+      if (property === "flushed") return () => tail ?? Promise.resolve();
       const value = Reflect.get(target, property, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
@@ -322,6 +327,22 @@ export function startKernel(configPath: string): void {
           set: (value: any) => (socket = value ? serialiseSends(value, name) : value),
         });
       }
+    }
+
+    /**
+     * tslab answers a shutdown_request, then calls this to close its sockets at once — dropping
+     * the reply or the last status still queued (serialiseSends) — and waits for the process to
+     * end by itself, which handles a lesson leaves open (TensorFlow.js, timers) prevent: Jupyter
+     * then waited its shutdown_wait_time (5 s for nbconvert, every notebook) and sent SIGTERM.
+     * Here the sockets close once every queued message is sent, and the kernel exits, as the
+     * protocol expects (a restart starts a new process).
+     */
+    close(): void {
+      const sockets = [this.shell, this.control, this.iopub, this.stdin] as ({ flushed?: () => Promise<void> } | undefined)[];
+      void Promise.all(sockets.map((s) => s?.flushed?.())).finally(() => {
+        super.close();
+        process.exit(0);
+      });
     }
 
     /** tslab's handleExecute, plus the iopub `error` message Jupyter front ends and tools read. */
