@@ -90,6 +90,29 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
+/**
+ * The order in which to start `notebooks` (indices into it): longest first, so that the longest
+ * do not start last and run alone at the end while the other workers idle. The length is each
+ * notebook's seconds in `previous` (the last summary in the output folder) when it lists every one;
+ * otherwise the lessons in reverse, since later lessons train on more data (08 and 09 take longest).
+ */
+export function executionOrder(notebooks: string[], previous?: Pick<WorkbookSummary, "notebooks">): number[] {
+  const indices = notebooks.map((_, i) => i);
+  const recorded = new Map((previous?.notebooks ?? []).map((n) => [path.resolve(REPO, n.source), n.seconds])); // sources are relative to the repo
+  const seconds = notebooks.map((n) => recorded.get(path.resolve(n)));
+  if (seconds.every((t) => typeof t === "number")) return indices.sort((a, b) => seconds[b]! - seconds[a]! || a - b);
+  return indices.sort((a, b) => path.basename(notebooks[b]).localeCompare(path.basename(notebooks[a])));
+}
+
+/** The last run's summary in `out`, if there is a readable one. */
+function previousSummary(out: string): WorkbookSummary | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(out, "summary.json"), "utf8")) as WorkbookSummary;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The notebooks to run: all of notebooks/, or those named (by number, name or path). */
 function selectNotebooks(names: string[]): string[] {
   const all = readdirSync(NOTEBOOKS_DIR).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(NOTEBOOKS_DIR, f));
@@ -254,11 +277,12 @@ async function main(): Promise<void> {
   mkdirSync(options.out, { recursive: true });
   console.log(`Executing ${notebooks.length} notebook(s) with nbconvert ${nbconvert} into ${path.relative(process.cwd(), options.out) || "."}`);
 
-  const results: NotebookResult[] = new Array(notebooks.length);
+  const results: NotebookResult[] = new Array(notebooks.length); // in the notebooks' own order
+  const order = executionOrder(notebooks, previousSummary(options.out));
   let next = 0;
   const worker = async () => {
-    while (next < notebooks.length) {
-      const i = next++;
+    while (next < order.length) {
+      const i = order[next++];
       const result = await runNotebook(notebooks[i], options, env);
       results[i] = result;
       console.log(`  ${result.status === "ok" ? "ok    " : "FAILED"} ${result.name} (${result.seconds.toFixed(1)} s)`);
