@@ -96,7 +96,7 @@ function parseArgs(argv: string[]): Options {
  * notebook's seconds in `previous` (the last summary in the output folder) when it lists every one;
  * otherwise the lessons in reverse, since later lessons train on more data (08 and 09 take longest).
  */
-export function executionOrder(notebooks: string[], previous?: Pick<WorkbookSummary, "notebooks">): number[] {
+export function executionOrder(notebooks: string[], previous?: { notebooks: Pick<NotebookResult, "source" | "seconds">[] }): number[] {
   const indices = notebooks.map((_, i) => i);
   const recorded = new Map((previous?.notebooks ?? []).map((n) => [path.resolve(REPO, n.source), n.seconds])); // sources are relative to the repo
   const seconds = notebooks.map((n) => recorded.get(path.resolve(n)));

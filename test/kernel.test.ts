@@ -28,9 +28,9 @@ function writeNotebook(name: string, cells: string[]): string {
   return file;
 }
 
-/** `jupyter nbconvert --execute` as an instructor types it (no config of the workbook's). */
-function nbconvert(file: string) {
-  return spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--output", `${path.basename(file, ".ipynb")}-run`, file], {
+/** `jupyter nbconvert --execute` as an instructor types it (no config of the workbook's), plus `extra` options. */
+function nbconvert(file: string, extra: string[] = []) {
+  return spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", ...extra, "--ExecutePreprocessor.kernel_name=tslab", "--output", `${path.basename(file, ".ipynb")}-run`, file], {
     cwd: dir,
     encoding: "utf8",
     env: jupyterEnv(),
@@ -117,12 +117,7 @@ const model = buildRecurrentModel({ cell: "lstm", units: 4, lookBack: 3, numFeat
 setInterval(() => undefined, 1000); // a handle the lesson forgot
 console.log("built", model.countParams());`,
   ]);
-  const run = spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--log-level=DEBUG", "--ExecutePreprocessor.kernel_name=tslab", "--output", "shutdown-run", file], {
-    cwd: dir,
-    encoding: "utf8",
-    env: jupyterEnv(),
-    timeout: 5 * 60 * 1000,
-  });
+  const run = nbconvert(file, ["--log-level=DEBUG"]);
   assert.equal(run.status, 0, run.stderr);
   assert.doesNotMatch(run.stderr, /taking too long to finish/, "the kernel exited on shutdown_request, before Jupyter's shutdown_wait_time");
   assert.doesNotMatch(run.stderr, /could not send a message/, "the reply and the last status were sent before the sockets closed");

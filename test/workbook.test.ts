@@ -150,6 +150,6 @@ test("the main job starts the longest notebooks first: by the last run's seconds
   const names = ["00-getting-started", "05-car-sales", "08-etth1-many-to-one", "09-generating-text"].map((n) => path.join(REPO, "notebooks", `${n}.ipynb`));
   assert.deepEqual(executionOrder(names), [3, 2, 1, 0], "no earlier run: later lessons train on more data");
   const previous = { notebooks: [[13, 0], [31, 1], [66, 2], [61, 3]].map(([seconds, i]) => ({ source: path.relative(REPO, names[i]), seconds })) };
-  assert.deepEqual(executionOrder(names, previous as never), [2, 3, 1, 0], "the last run's seconds, longest first");
-  assert.deepEqual(executionOrder(names, { notebooks: previous.notebooks.slice(1) } as never), [3, 2, 1, 0], "a run that missed a notebook is not used");
+  assert.deepEqual(executionOrder(names, previous), [2, 3, 1, 0], "the last run's seconds, longest first");
+  assert.deepEqual(executionOrder(names, { notebooks: previous.notebooks.slice(1) }), [3, 2, 1, 0], "a run that missed a notebook is not used");
 });
