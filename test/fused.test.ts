@@ -4,7 +4,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/src/backend";
-import { fuseRecurrentLayer, layerImplementation, useFusedLayers } from "../lib/src/fused";
+import { fuseRecurrentLayer, gateExp, layerImplementation, useFusedLayers } from "../lib/src/fused";
 import { ACTIVATIONS, buildRecurrentModel } from "../lib/src/models";
 import { fit } from "../lib/src/training";
 import { patchUnstackGradient } from "../lib/src/patches";
@@ -154,6 +154,23 @@ for (const backend of ["cpu", "wasm"] as const) {
 
 after(() => {
   console.log(`fused vs stock, worst relative difference: outputs ${worstSeen.output.toExponential(2)}, gradients ${worstSeen.gradient.toExponential(2)} (tolerance ${TOLERANCE})`);
+});
+
+test("gateExp equals Math.exp to float32 accuracy everywhere, and is Math.exp at the edges", () => {
+  let worst = 0;
+  const check = (x: number) => {
+    const exact = Math.exp(x);
+    const error = Math.abs(gateExp(x) - exact) / exact;
+    if (!(error <= 2e-7)) assert.fail(`gateExp(${x}) = ${gateExp(x)}, Math.exp = ${exact}: relative error ${error}`);
+    worst = Math.max(worst, error);
+  };
+  const rng = createRng(5);
+  for (let i = 0; i < 200_000; i++) check(-87 + 175 * rng()); // the fast range, at random
+  for (let k = -125; k <= 126; k++) for (const d of [-0.3466, -1e-9, 0, 1e-9, 0.3466]) check(k * Math.LN2 + d); // around every rounding boundary
+  for (const x of [-86.99, 87.99, -1e-30, 1e-30, 1e-8, -1e-8]) check(x);
+  assert.equal(gateExp(0), 1);
+  for (const x of [-87, 88, -100, 100, -1000, 1000, -Infinity, Infinity, Number.NaN]) assert.ok(Object.is(gateExp(x), Math.exp(x)), `gateExp(${x}) is Math.exp there`);
+  console.log(`gateExp: worst relative error ${worst.toExponential(2)}`);
 });
 
 test("fuseRecurrentLayer marks layers, restores the stock code, and rejects other layers", async () => {

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { permutationImportance } from "../lib/src/importance";
-import { createRng } from "../lib/src/random";
+import { createRng, shuffledIndices } from "../lib/src/random";
 import { throwsInput } from "./assertions";
 
 tf.setBackend("cpu");
@@ -30,6 +30,19 @@ test("an ignored feature has no importance; the used one has", () => {
   assert.ok(Math.abs(result.features[0].increase) < 1e-6);
   assert.ok(result.features[1].increase > 0.1, `feature b: ${result.features[1].increase}`);
   assert.ok(Math.abs(result.features[1].error - result.baseline - result.features[1].increase) < 1e-12);
+});
+
+test("each error is the model's on the windows with that feature's whole window taken from the shuffled sample", () => {
+  // By hand: the model's output is x[i][1][1]; shuffled, sample i sees sample order[i]'s feature 1.
+  const seed = 9;
+  const draws = createRng(seed);
+  const orders = [0, 1].map(() => [0, 1].map(() => shuffledIndices(x.length, draws))); // [feature][repeat], in the order they are drawn
+  const expected = orders.map((perFeature, f) =>
+    perFeature.reduce((sum, order) => sum + x.reduce((s, w, i) => s + Math.abs((f === 1 ? x[order[i]][1][1] : w[1][1]) - y[i]), 0) / x.length, 0) / 2,
+  );
+  const result = permutationImportance(lastOfFeature1(), x, y, { repeats: 2, seed });
+  result.features.forEach((f, i) => assert.ok(Math.abs(f.error - expected[i]) < 1e-6, `feature ${i}: ${f.error} against ${expected[i]} by hand`));
+  assert.ok(expected[1] > 0.1);
 });
 
 test("the same seed gives the same result; the metric and targets [samples, 1] are accepted", () => {

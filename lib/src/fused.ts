@@ -59,11 +59,34 @@ const SELU_SCALE_ALPHA = 1.7580993408473768599402175208123;
 const SOFTPLUS_THRESHOLD = Math.log(1.1920928955078125e-7) + 2.0; // as TensorFlow.js's softplus kernel
 const HARD_SIGMOID_SLOPE = Math.fround(0.2);
 
+/** 2^k for integers k in [-126, 127], the exponents {@link gateExp} needs. */
+const POWERS_OF_TWO = Float64Array.from({ length: 254 }, (_, i) => 2 ** (i - 126));
+const LOG2_E = 1.4426950408889634;
+/** ln 2 split in two (Cody and Waite), so that x − k·ln 2 loses no digits. */
+const LN2_HIGH = 0.6931471803691238;
+const LN2_LOW = 1.9082149292705877e-10;
+/** Adding and subtracting 1.5·2^52 rounds a double to the nearest integer. */
+const ROUNDER = 6755399441055744;
+
+/**
+ * e^x to float32 accuracy (relative error below 2e-7; the layers' values are float32), about
+ * twice as fast as Math.exp in V8, which the gates call five times per unit and step:
+ * x = k·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its Taylor polynomial of degree 6, times 2^k.
+ * Outside [-87, 88] (where float32 underflows or overflows anyway), and for NaN, Math.exp.
+ */
+export function gateExp(x: number): number {
+  if (!(x > -87 && x < 88)) return Math.exp(x);
+  const k = x * LOG2_E + ROUNDER - ROUNDER; // nearest integer to x / ln 2
+  const r = x - k * LN2_HIGH - k * LN2_LOW;
+  const p = 1 + r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720))))));
+  return p * POWERS_OF_TWO[k + 126];
+}
+
 /** tanh through one exponential (faster than Math.tanh in V8; saturated beyond |z| > 15 as in float32). */
 function tanh(z: number): number {
   if (z > 15) return 1;
   if (z < -15) return -1;
-  const e = Math.exp(2 * z);
+  const e = gateExp(2 * z);
   return (e - 1) / (e + 1);
 }
 
@@ -101,7 +124,7 @@ function activation(name: FusedActivationName): SegmentActivation {
           for (let j = o; j < end; j++) y[j] = tanh(z[j]);
           break;
         case "sigmoid":
-          for (let j = o; j < end; j++) y[j] = 1 / (1 + Math.exp(-z[j]));
+          for (let j = o; j < end; j++) y[j] = 1 / (1 + gateExp(-z[j]));
           break;
         case "hardSigmoid":
           for (let j = o; j < end; j++) y[j] = Math.min(1, Math.max(0, HARD_SIGMOID_SLOPE * z[j] + 0.5));

@@ -109,19 +109,25 @@ export function permutationImportance(
     );
   }
 
-  const score = (inputs: number[][][]): number => {
-    const forecast = toForecast(predictRows(model, inputs), x);
+  const score = (inputs: Float32Array): number => {
+    const forecast = toForecast(predictRows(model, inputs, [samples, lookBack, numFeatures]), x);
     const values = assertSeries("options.toForecast(...)", forecast, "toForecast must return one number per sample.");
     assertSameLength("options.toForecast(...)", values.length, "x", samples, "Return one forecast per sample.");
     return METRIC_FUNCTIONS[metric](truth, values);
   };
-  const baseline = score(x);
+  const flat = new Float32Array(samples * lookBack * numFeatures); // [samples, lookBack, numFeatures], row-major
+  x.forEach((window, i) => window.forEach((step, t) => flat.set(step, (i * lookBack + t) * numFeatures)));
+  const baseline = score(flat);
   const rng = createRng(seed);
+  const shuffled = new Float32Array(flat.length);
   const features = names.map((feature, index) => {
     let total = 0;
     for (let r = 0; r < repeats; r++) {
       const order = shuffledIndices(samples, rng);
-      const shuffled = x.map((window, i) => window.map((step, t) => step.map((v, f) => (f === index ? x[order[i]][t][f] : v)))); // [samples, lookBack, numFeatures]
+      shuffled.set(flat);
+      for (let i = 0; i < samples; i++) {
+        for (let t = 0; t < lookBack; t++) shuffled[(i * lookBack + t) * numFeatures + index] = flat[(order[i] * lookBack + t) * numFeatures + index]; // sample i gets sample order[i]'s feature
+      }
       total += score(shuffled);
     }
     const error = total / repeats;
@@ -130,10 +136,10 @@ export function permutationImportance(
   return { metric, baseline, features };
 }
 
-/** The model's outputs for nested-array inputs, `[samples, outputs]`. */
-function predictRows(model: tf.LayersModel, x: number[][][]): number[][] {
-  const [samples, lookBack, numFeatures] = [x.length, x[0].length, x[0][0].length];
-  const input = tf.tensor3d(x, [samples, lookBack, numFeatures]); // [samples, lookBack, numFeatures]
+/** The model's outputs `[samples, outputs]` for inputs given as one row-major array of `shape`. */
+function predictRows(model: tf.LayersModel, x: Float32Array, shape: [number, number, number]): number[][] {
+  const samples = shape[0];
+  const input = tf.tensor3d(x, shape); // [samples, lookBack, numFeatures]
   try {
     const output = model.predict(input) as tf.Tensor; // [samples, outputs]
     const rows = output.reshape([samples, -1]).arraySync() as number[][]; // [samples, outputs]
