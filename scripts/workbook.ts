@@ -18,10 +18,12 @@ import { checkJupyter, jupyterEnv, NOTEBOOKS_DIR, REPO, run } from "./jupyter";
 import { METRICS_MIME } from "../lib/src/checks";
 import { formatMetric, writeSite } from "./site";
 import { budgetProblems } from "./budget";
-import { trustNotebook } from "./trust";
+import { jupyterPython, trustNotebook } from "./trust";
 
 /** The HTML template of the site's pages: nbconvert's lab template without scripts from elsewhere. */
 const HTML_TEMPLATE = path.join(__dirname, "nbconvert", "workbook.html.j2");
+/** Signs a notebook and writes its HTML page in one Python process (see {@link publish}). */
+const PUBLISH_SCRIPT = path.join(__dirname, "nbconvert", "publish.py");
 
 
 /** One notebook's outcome. */
@@ -181,6 +183,39 @@ function errorSummary(stderr: string): string {
   return [...summary, ...death].join("\n");
 }
 
+/** What {@link publish} did. */
+interface Published {
+  /** 0 when the HTML page was written. */
+  code: number;
+  stderr: string;
+  /** Whether the notebook was signed. */
+  signed: boolean;
+}
+
+/**
+ * Signs an executed notebook and writes its HTML page: in one Python process
+ * (scripts/nbconvert/publish.py, with the Python that runs `jupyter`), else, where `jupyter`
+ * is not a Python script, with `jupyter trust` and `jupyter nbconvert --to html`.
+ */
+async function publish(notebook: string, html: string, env: NodeJS.ProcessEnv, log: string): Promise<Published> {
+  const python = jupyterPython(env);
+  if (python !== null) {
+    const args = [...python.slice(1), PUBLISH_SCRIPT, notebook, HTML_TEMPLATE, html];
+    const done = await run(python[0], args, { env, timeoutSeconds: 300 });
+    writeFileSync(log, `\n$ ${python[0]} ${args.join(" ")}\n${done.stdout}${done.stderr}`, { flag: "a" });
+    return { code: done.code, stderr: done.stderr, signed: done.stdout.split("\n").includes("signed") };
+  }
+  const trust = await trustNotebook(notebook, env);
+  writeFileSync(log, `\n$ ${trust.command}\n${trust.output}`, { flag: "a" });
+  const exported = await run(
+    "jupyter",
+    ["nbconvert", "--to", "html", "--template-file", HTML_TEMPLATE, "--output-dir", path.dirname(html), "--output", path.basename(html, ".html"), notebook],
+    { env, timeoutSeconds: 300 },
+  );
+  writeFileSync(log, `\n$ jupyter nbconvert --to html\n${exported.stderr}`, { flag: "a" });
+  return { code: exported.code, stderr: exported.stderr, signed: trust.ok };
+}
+
 /** Executes one notebook and exports its HTML page. */
 async function runNotebook(source: string, options: Options, env: NodeJS.ProcessEnv): Promise<NotebookResult> {
   const name = path.basename(source, ".ipynb");
@@ -214,16 +249,9 @@ async function runNotebook(source: string, options: Options, env: NodeJS.Process
     return result;
   }
   result.metrics = collectMetrics(tmpNotebook);
-  // Signed, so a notebook server shows its HTML charts without re-running it.
-  const trust = await trustNotebook(tmpNotebook, env);
-  writeFileSync(log, `\n$ ${trust.command}\n${trust.output}`, { flag: "a" });
-  result.signed = trust.ok;
-  const html = await run(
-    "jupyter",
-    ["nbconvert", "--to", "html", "--template-file", HTML_TEMPLATE, "--output-dir", tmpDir, "--output", name, tmpNotebook],
-    { env, timeoutSeconds: 300 },
-  );
-  writeFileSync(log, `\n$ jupyter nbconvert --to html\n${html.stderr}`, { flag: "a" });
+  // Signed, so a notebook server shows its HTML charts without re-running it; and its HTML page.
+  const html = await publish(tmpNotebook, path.join(tmpDir, `${name}.html`), env, log);
+  result.signed = html.signed;
   if (html.code !== 0) {
     result.error = `HTML export failed: ${errorSummary(html.stderr)}`;
     rmSync(tmpDir, { recursive: true, force: true });

@@ -1,6 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { indexHtml } from "../scripts/site";
+import { jupyterPython } from "../scripts/trust";
+import { jupyterSkip, REPO } from "./helpers";
 import type { WorkbookSummary } from "../scripts/workbook";
 
 const summary: WorkbookSummary = {
@@ -22,4 +28,34 @@ test("the index lists every notebook with status, seconds and metrics, linking o
   assert.match(html, /CheckFailedError: &lt;script&gt;alert\(1\)&lt;\/script&gt;/, "errors are escaped");
   assert.match(html, /1 of 2 notebooks executed successfully on 2026-11-22 \(TensorFlow.js backend: wasm\)/);
   assert.doesNotMatch(html, /<script/i, "the index needs no script");
+});
+
+test("publish.py signs a notebook as `jupyter trust` does and writes the page `jupyter nbconvert --to html` writes, byte for byte", { skip: jupyterSkip() }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "publish-"));
+  try {
+    const env = { ...process.env, JUPYTER_DATA_DIR: path.join(dir, "data") };
+    const notebook = path.join(dir, "page.ipynb");
+    const html = '<div id="chart">a chart</div><script>document.getElementById("chart").textContent = "drawn";</script>';
+    writeFileSync(notebook, JSON.stringify({
+      nbformat: 4, nbformat_minor: 5,
+      metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+      cells: [
+        { id: "title", cell_type: "markdown", metadata: {}, source: "# A page\n\nWith *markdown*." },
+        { id: "chart", cell_type: "code", metadata: {}, execution_count: 1, source: "showChart(x)", outputs: [{ output_type: "display_data", metadata: {}, data: { "text/html": html, "text/plain": "chart" } }] },
+      ],
+    }));
+    const template = path.join(REPO, "scripts", "nbconvert", "workbook.html.j2");
+    const python = jupyterPython(env)!;
+    const published = spawnSync(python[0], [...python.slice(1), path.join(REPO, "scripts", "nbconvert", "publish.py"), notebook, template, path.join(dir, "a.html")], { env, encoding: "utf8" });
+    assert.equal(published.status, 0, published.stderr);
+    assert.equal(published.stdout.trim(), "signed");
+    const trust = spawnSync("jupyter", ["trust", notebook], { env, encoding: "utf8" });
+    assert.match(trust.stdout + trust.stderr, /already signed/, "the signature is the one `jupyter trust` checks, in JUPYTER_DATA_DIR");
+    const converted = spawnSync("jupyter", ["nbconvert", "--to", "html", "--template-file", template, "--output-dir", dir, "--output", "b", notebook], { env, encoding: "utf8" });
+    assert.equal(converted.status, 0, converted.stderr);
+    assert.ok(readFileSync(path.join(dir, "a.html"), "utf8").includes(html));
+    assert.ok(readFileSync(path.join(dir, "a.html")).equals(readFileSync(path.join(dir, "b.html"))), "the same page as nbconvert's");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
