@@ -45,5 +45,5 @@ if (require.main === module) {
     process.exitCode = 1;
   });
   // As `node --test` reports: readable in a terminal, TAP when piped (CI logs).
-  stream.compose(process.stdout.isTTY ? spec : tap).pipe(process.stdout);
+  stream.compose(process.stdout.isTTY ? new spec() : tap).pipe(process.stdout);
 }
