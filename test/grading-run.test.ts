@@ -19,7 +19,7 @@ const skip = jupyterSkip();
 const INSTRUCTOR = path.join(REPO, "test", "fixtures", "grading", "instructor");
 const FIXTURE = path.join(INSTRUCTOR, "98-grading-fixture.ipynb");
 const STEM = "98-grading-fixture";
-const TIMEOUT = 60; // seconds of cells per submission, once its kernel is ready
+const TIMEOUT = 30; // seconds of cells per submission, once its kernel is ready: the fixture's cells need a few; the endless loop burns all of it
 const MEMORY = 256; // MB of heap for each kernel
 
 /** Runs a command asynchronously (so the runs overlap); its exit code, output and seconds. */
