@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/src/backend";
-import { broadcastBatchIndex, patchWasmMatMul, unpatchWasmMatMul } from "../lib/src/kernels";
+import { activeWasmBackend, broadcastBatchIndex, patchWasmMatMul, unpatchWasmMatMul, wasmProduct } from "../lib/src/kernels";
 import { createRng } from "../lib/src/random";
 
 const rng = createRng(11);
@@ -149,4 +149,29 @@ test("BatchMatMul on wasm equals the stock wasm kernel wherever the stock kernel
     assert.deepEqual(ours.shape, stock.shape);
     ours.values.forEach((v, i) => assert.ok(Math.abs(v - stock.values[i]) <= 1e-5 * Math.max(1, Math.abs(stock.values[i])), `${JSON.stringify(aShape)}[${i}]`));
   }
+});
+
+test("wasmProduct equals tf.matMul on wasm, fills `into`, leaves nothing on the heap, and takes a tensor made on cpu", async () => {
+  const a = values(5 * 50); // [5, 50]: h_{t-1} of a batch of 5, LSTM(50)
+  const bValues = values(50 * 200); // [50, 200]: the recurrent kernel
+  await selectBackend({ backend: "cpu" });
+  const onCpu = tf.tensor2d(bValues, [50, 200]); // made on cpu: the kernel must move it to wasm
+  await selectBackend({ backend: "wasm" });
+  const backend = activeWasmBackend();
+  assert.ok(backend, "the wasm backend is active");
+  const b = tf.tensor2d(bValues, [50, 200]);
+  const expected = tf.tidy(() => tf.matMul(tf.tensor2d(a, [5, 50]), b)).dataSync();
+  const dataBefore = tf.memory().numDataBuffers;
+  const heapBefore = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+  const product = wasmProduct(backend, a, 5, 50, b);
+  assert.equal(product.length, 5 * 200);
+  product.forEach((v, i) => assert.equal(v, expected[i], `[${i}]`)); // the same kernel: the same float32 values
+  const into = new Float32Array(5 * 200);
+  assert.equal(wasmProduct(backend, a, 5, 50, b, into), into, "writes into the array it is given");
+  assert.deepEqual(Array.from(into), Array.from(product));
+  assert.equal((tf.backend() as unknown as { numDataIds(): number }).numDataIds(), heapBefore, "no tensor left on the wasm heap");
+  assert.equal(tf.memory().numDataBuffers, dataBefore, "nothing registered with the engine");
+  const moved = wasmProduct(backend, a, 5, 50, onCpu);
+  moved.forEach((v, i) => assert.equal(v, expected[i], `moved from cpu [${i}]`));
+  tf.dispose([b, onCpu]);
 });

@@ -22,6 +22,7 @@
  * Like every compute module, this one imports only `@tensorflow/tfjs`.
  */
 import * as tf from "@tensorflow/tfjs";
+import { activeWasmBackend, wasmProduct } from "./kernels";
 import { assertOneOf, fail } from "./validate";
 
 /** How recurrent layers compute. */
@@ -186,13 +187,29 @@ const ACTIVATIONS = Object.fromEntries(FUSED_ACTIVATIONS.map((name) => [name, ac
 // ---------------------------------------------------------------------------------------
 // Matrix products through the backend (XNNPACK on wasm), from and to typed arrays.
 
-/** `a · b` for `a` a row-major [rows, k] array and `b` a [k, n] tensor, as a row-major array. */
+/**
+ * `a · b` for `a` a row-major [rows, k] array and `b` a [k, n] tensor, as a row-major array.
+ * On wasm the product goes to the backend's kernel directly: one per time step, forward and
+ * backward; through the engine, its bookkeeping cost a small model more than the product.
+ */
 function productWith(a: Float32Array, rows: number, k: number, b: tf.Tensor): Float32Array {
+  const wasm = activeWasmBackend();
+  if (wasm !== undefined) return wasmProduct(wasm, a, rows, k, b);
   const left = tf.tensor2d(a, [rows, k]);
   const out = tf.matMul(left, b); // [rows, n]
   const values = out.dataSync() as Float32Array;
-  tf.dispose([left, out]);
+  tf.dispose([left, out]); // `out` is gone: its values are ours to write into
   return values;
+}
+
+/** The transpose of a row-major [rows, columns] array: a row-major [columns, rows] array. */
+function transpose2d(a: Float32Array, rows: number, columns: number): Float32Array {
+  const out = new Float32Array(rows * columns);
+  for (let r = 0; r < rows; r++) {
+    const o = r * columns;
+    for (let c = 0; c < columns; c++) out[c * rows + r] = a[o + c];
+  }
+  return out;
 }
 
 /** Column sums of a row-major [rows, n] array. */
@@ -458,9 +475,7 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
   const gru = spec.cell === "GRU";
 
   // Input products of every step at once, plus the bias: [batch·steps, gates·units].
-  const xwTensor = tf.matMul(x.reshape([rows, features]), w);
-  const xw = (xwTensor.dataSync() as Float32Array).slice(); // a copy of our own: written into below
-  xwTensor.dispose();
+  const xw = productWith(x.dataSync() as Float32Array, rows, features, w); // an array of our own: written into below
   if (bias) {
     const b = bias.dataSync();
     for (let row = 0; row < rows; row++) for (let j = 0; j < width; j++) xw[row * width + j] += b[j];
@@ -494,7 +509,6 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
   const gradFunc = (dyTensor: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
     // Tensors made in the forward pass were freed with its scope: make them again from the saved inputs.
     const [x, w, r] = saved;
-    const x2d = x.reshape([rows, features]);
     const rT1 = gru ? tf.transpose(r.slice([0, 0], [units, 2 * units])) : tf.transpose(r); // [hrWidth, units]
     const rT2 = gru ? tf.transpose(r.slice([0, 2 * units], [units, units])) : undefined;
     const dy = dyTensor.dataSync();
@@ -525,11 +539,33 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
     tf.dispose([rT1, ...(rT2 ? [rT2] : [])]);
 
     // Weight and input gradients, each as one product over all steps.
-    const dzTensor = tf.tensor2d(dz, [rows, width]);
-    const dx = tf.matMul(dzTensor, w, false, true).reshape([batch, steps, features]);
-    const dw = tf.matMul(x2d, dzTensor, true, false);
     const hPrevAll = new Float32Array(rows * units); // row (b, t) holds h_{t-1}
     for (let s = 0; s < batch; s++) hPrevAll.set(q.h.subarray(s * steps * units, (s * steps + steps - 1) * units), (s * steps + 1) * units);
+    const wasm = activeWasmBackend();
+    const dzTensor = tf.tensor2d(dz, [rows, width]);
+    if (wasm !== undefined) {
+      // The products the engine would run, on the same kernel and with the same explicit
+      // transposes (so the same values), without its bookkeeping: transposes in plain loops.
+      const wT = tf.tensor2d(transpose2d(w.dataSync() as Float32Array, features, width), [width, features]);
+      try {
+        const dx = tf.tensor3d(wasmProduct(wasm, dz, rows, width, wT), [batch, steps, features]); // dz · Wᵀ
+        const dw = tf.tensor2d(wasmProduct(wasm, transpose2d(x.dataSync() as Float32Array, rows, features), features, rows, dzTensor), [features, width]); // xᵀ · dz
+        const hdz = wasmProduct(wasm, transpose2d(hPrevAll, rows, units), units, rows, dzTensor); // h_{t-1}ᵀ · dz, [units, width]
+        if (gru) {
+          // z, r columns from h_{t-1}ᵀ · dz; h columns from (r·h_{t-1})ᵀ · dz.
+          const rhdz = wasmProduct(wasm, transpose2d(q.c, rows, units), units, rows, dzTensor);
+          for (let u = 0; u < units; u++) hdz.set(rhdz.subarray(u * width + 2 * units, (u + 1) * width), u * width + 2 * units);
+        }
+        const grads: tf.Tensor[] = [dx, dw, tf.tensor2d(hdz, [units, width])];
+        if (bias) grads.push(tf.tensor1d(columnSums(dz, rows, width)));
+        return grads;
+      } finally {
+        tf.dispose([wT, dzTensor]);
+      }
+    }
+    const x2d = x.reshape([rows, features]);
+    const dx = tf.matMul(dzTensor, w, false, true).reshape([batch, steps, features]);
+    const dw = tf.matMul(x2d, dzTensor, true, false);
     let dr: tf.Tensor;
     if (gru) {
       const dz12 = dzTensor.slice([0, 0], [rows, 2 * units]);

@@ -24,6 +24,41 @@ export interface WasmBackend {
   disposeData(dataId: unknown): boolean;
 }
 
+/**
+ * The active backend when it is wasm, else undefined: for code that works on the wasm heap
+ * directly (the fused layers' per-step products, the fused Adam), skipping the engine's
+ * bookkeeping, which costs more than the arithmetic of a small model's kernel.
+ */
+export function activeWasmBackend(): WasmBackend | undefined {
+  if (tf.getBackend() !== "wasm") return undefined;
+  const backend = tf.backend() as unknown as Partial<WasmBackend>;
+  return typeof backend.typedArrayFromHeap === "function" && typeof backend.makeOutput === "function" ? (backend as WasmBackend) : undefined;
+}
+
+/**
+ * `a · b` on the wasm heap without the engine: `a` a row-major `[rows, k]` array, `b` a
+ * `[k, n]` float32 tensor (made on another backend, the kernel's first look at it moves it
+ * here, as in every wasm kernel); returns the row-major `[rows, n]` product,
+ * written into `into` when given. Calls the registered BatchMatMul kernel (XNNPACK's fast
+ * path: neither operand transposed, one matrix each), so the values equal `tf.matMul`'s.
+ * Introduced in notebook 09 (generating text), with the fused layers (fused.ts) that use it.
+ */
+export function wasmProduct(backend: WasmBackend, a: Float32Array, rows: number, k: number, b: tf.TensorInfo, into?: Float32Array): Float32Array {
+  const kernel = tf.getKernel("BatchMatMul", "wasm")!.kernelFunc as unknown as KernelFunc;
+  const left = backend.makeOutput([rows, k], "float32");
+  try {
+    backend.typedArrayFromHeap(left).set(a);
+    const out = kernel({ inputs: { a: left, b }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+    const values = backend.typedArrayFromHeap(out); // a view: valid until the next allocation on the heap
+    const result = into ?? new Float32Array(values.length);
+    result.set(values);
+    backend.disposeData(out.dataId);
+    return result;
+  } finally {
+    backend.disposeData(left.dataId);
+  }
+}
+
 /** A kernel function as TensorFlow.js registers it. */
 type KernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => tf.TensorInfo | tf.TensorInfo[];
 
