@@ -150,3 +150,20 @@ test("FusedAdamOptimizer rejects a gradient that does not fit its weight, saying
   v.dispose();
   optimizer.dispose();
 });
+
+for (const backend of ["cpu", "wasm"] as const) {
+  test(`${backend}: a FusedAdamOptimizer step leaves no tensor or backend buffer behind (the new weights replace the old)`, async () => {
+    await selectBackend({ backend });
+    const model = lessonModel(new FusedAdamOptimizer(0.01));
+    const { x, y } = data(5);
+    await model.trainOnBatch(x, y); // the first step makes the moments and the loss's scratch tensors
+    const buffers = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const before = { tensors: tf.memory().numTensors, buffers: buffers() };
+    const weightsBefore = model.getWeights().map((w) => Array.from(w.dataSync()));
+    for (let step = 0; step < 5; step++) await model.trainOnBatch(x, y);
+    assert.deepEqual({ tensors: tf.memory().numTensors, buffers: buffers() }, before);
+    assert.ok(model.getWeights().every((w, i) => w.dataSync().some((v, j) => v !== weightsBefore[i][j])), "every weight moved");
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+}

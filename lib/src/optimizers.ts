@@ -7,8 +7,8 @@
  * ninety kernels per batch (mul, add, square, div, sqrt, … for each of the five weight
  * tensors), and each kernel's bookkeeping costs far more than its arithmetic: about a third of
  * the batch. Here each weight's gradient is read once, the moments live in typed arrays, and
- * the new value is written back once (on wasm, gradients and weights are read from the
- * backend's memory without a copy).
+ * the new value is written back once (on wasm, gradients and weights are read, and the new
+ * weights written, in the backend's memory without a copy).
  *
  * The arithmetic is `tf.train.adam`'s, operation by operation in float32 (every intermediate
  * rounded with `Math.fround`, as the backends round each kernel's output), so the weights equal
@@ -20,7 +20,8 @@
  * Like every compute module, this one imports only `@tensorflow/tfjs`.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { WasmBackend } from "./kernels";
+import { activeWasmBackend } from "./kernels";
+import { simdAdam } from "./simd";
 
 /** The stock optimizer's fields this one reads or keeps in step (tfjs-core's adam_optimizer.ts). */
 interface AdamInternals {
@@ -48,22 +49,14 @@ interface Moments {
 
 const f = Math.fround;
 
-/** The wasm backend's access to a tensor's memory. */
-type WasmHeap = Pick<WasmBackend, "typedArrayFromHeap">;
-
-/** The active backend's heap access when it is wasm, else undefined. */
-function wasmHeap(): WasmHeap | undefined {
-  if (tf.getBackend() !== "wasm") return undefined;
-  const backend = tf.backend() as unknown as Partial<WasmHeap>;
-  return typeof backend.typedArrayFromHeap === "function" ? (backend as WasmHeap) : undefined;
-}
-
 /**
  * One Adam step over every value of one weight, in float32 as the stock kernels round: updates
  * the moments `m`, `v` in place and writes the new weight into `next`. (A function of its own,
  * with everything as arguments: V8 optimises it once, and the loop reads no closure variables.)
+ * The fused Adam runs the same arithmetic four values at a time where WebAssembly SIMD is
+ * available ({@link simdAdam}), and this loop elsewhere.
  */
-function adamStep(
+export function adamStep(
   g: Float32Array, w: Float32Array, m: Float32Array, v: Float32Array, next: Float32Array,
   b1: number, b2: number, c1: number, c2: number, eps: number, step: number, correction1: number, correction2: number,
 ): void {
@@ -119,7 +112,8 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     const correction1 = f(1 - this.powers[0]);
     const correction2 = f(1 - this.powers[1]);
     const registered = tf.engine().registeredVariables;
-    const heap = wasmHeap();
+    const heap = activeWasmBackend();
+    const update = simdAdam() ?? adamStep;
     names.forEach((name, i) => {
       const variable = registered[name];
       const size = variable.size;
@@ -129,14 +123,20 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       if (variable.dtype !== "float32" || gradient.size !== size) {
         throw new Error(`FusedAdamOptimizer: expected a float32 gradient of ${size} values for weight "${name}", but got ${gradient.size} of ${gradient.dtype}.`);
       }
-      const g = heap ? heap.typedArrayFromHeap(gradient) : (gradient.dataSync() as Float32Array);
-      // Read only, never written in place: on cpu dataSync() is the tensor's own storage, and the
-      // wasm backend's matrix products keep weights packed by tensor (a weight changed where it
-      // lies would be multiplied with its old values). A new tensor takes the new values.
-      const w = heap ? heap.typedArrayFromHeap(variable) : (variable.dataSync() as Float32Array);
-      const next = new Float32Array(size);
-      adamStep(g, w, state.m, state.v, next, b1, b2, c1, c2, eps, step, correction1, correction2);
-      const value = tf.tensor(next, variable.shape, "float32");
+      // The weight is read only, never written in place: on cpu dataSync() is the tensor's own
+      // storage, and the wasm backend's matrix products keep weights packed by tensor (a weight
+      // changed where it lies would be multiplied with its old values). A new tensor takes the
+      // new values; on wasm it is allocated on the heap and written there, with no copy.
+      let value: tf.Tensor;
+      if (heap) {
+        const out = heap.makeOutput(variable.shape, "float32"); // first: an allocation may move the heap under older views
+        update(heap.typedArrayFromHeap(gradient), heap.typedArrayFromHeap(variable), state.m, state.v, heap.typedArrayFromHeap(out), b1, b2, c1, c2, eps, step, correction1, correction2);
+        value = tf.engine().makeTensorFromTensorInfo(out);
+      } else {
+        const next = new Float32Array(size);
+        update(gradient.dataSync() as Float32Array, variable.dataSync() as Float32Array, state.m, state.v, next, b1, b2, c1, c2, eps, step, correction1, correction2);
+        value = tf.tensor(next, variable.shape, "float32");
+      }
       variable.assign(value);
       value.dispose(); // the variable keeps the data
     });
