@@ -4,7 +4,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/src/backend";
-import { fuseRecurrentLayer, gateExp, layerImplementation, useFusedLayers } from "../lib/src/fused";
+import { ArrayPool, fuseRecurrentLayer, gateExp, layerImplementation, useFusedLayers } from "../lib/src/fused";
 import { ACTIVATIONS, buildRecurrentModel } from "../lib/src/models";
 import { fit } from "../lib/src/training";
 import { patchUnstackGradient } from "../lib/src/patches";
@@ -271,3 +271,21 @@ for (const backend of ["cpu", "wasm"] as const) {
     }
   });
 }
+
+test("ArrayPool: arrays come back zero-filled and reused by length, up to the pool's limit", () => {
+  const pool = new ArrayPool(100); // bytes
+  const a = pool.take(10);
+  assert.deepEqual(Array.from(a), new Array(10).fill(0));
+  a.fill(7);
+  pool.give(a);
+  assert.equal(pool.heldBytes, 40);
+  assert.notEqual(pool.take(11), a, "another length: a new array");
+  const again = pool.take(10);
+  assert.equal(again, a, "the same length: the array given back");
+  assert.deepEqual(Array.from(again), new Array(10).fill(0), "zero-filled again");
+  assert.equal(pool.heldBytes, 0);
+  pool.give(new Float32Array(20), new Float32Array(20)); // 80 + 80 bytes: only the first fits under 100
+  assert.equal(pool.heldBytes, 80);
+  pool.give(new Float32Array(0));
+  assert.equal(pool.heldBytes, 80, "empty arrays are not kept");
+});

@@ -192,19 +192,20 @@ const ACTIVATIONS = Object.fromEntries(FUSED_ACTIVATIONS.map((name) => [name, ac
  * On wasm the product goes to the backend's kernel directly: one per time step, forward and
  * backward; through the engine, its bookkeeping cost a small model more than the product.
  */
-function productWith(a: Float32Array, rows: number, k: number, b: tf.Tensor): Float32Array {
+function productWith(a: Float32Array, rows: number, k: number, b: tf.Tensor, into?: Float32Array): Float32Array {
   const wasm = activeWasmBackend();
-  if (wasm !== undefined) return wasmProduct(wasm, a, rows, k, b);
+  if (wasm !== undefined) return wasmProduct(wasm, a, rows, k, b, into);
   const left = tf.tensor2d(a, [rows, k]);
   const out = tf.matMul(left, b); // [rows, n]
   const values = out.dataSync() as Float32Array;
   tf.dispose([left, out]); // `out` is gone: its values are ours to write into
-  return values;
+  if (into === undefined) return values;
+  into.set(values);
+  return into;
 }
 
-/** The transpose of a row-major [rows, columns] array: a row-major [columns, rows] array. */
-function transpose2d(a: Float32Array, rows: number, columns: number): Float32Array {
-  const out = new Float32Array(rows * columns);
+/** The transpose of a row-major [rows, columns] array: a row-major [columns, rows] array (written into `out` when given). */
+function transpose2d(a: Float32Array, rows: number, columns: number, out: Float32Array = new Float32Array(rows * columns)): Float32Array {
   for (let r = 0; r < rows; r++) {
     const o = r * columns;
     for (let c = 0; c < columns; c++) out[c * rows + r] = a[o + c];
@@ -220,6 +221,54 @@ function columnSums(a: Float32Array, rows: number, n: number): Float32Array {
     for (let j = 0; j < n; j++) sums[j] += a[o + j];
   }
   return Float32Array.from(sums);
+}
+
+/**
+ * Float32Arrays of the fused passes, kept from one training batch to the next instead of
+ * made afresh. Why: a typed array's memory lies outside V8's heap, and each batch of notebook
+ * 08's model made about 5 MB of them; that much "external memory" started the garbage
+ * collector's full marking of the whole heap every dozen batches, which cost the process
+ * about 40 % more CPU than the training itself (on threads of its own). Used on wasm only,
+ * where a tensor made from an array copies it into the backend's memory, so no tensor ever
+ * shares a pooled array.
+ */
+export class ArrayPool {
+  private readonly free = new Map<number, Float32Array[]>();
+  private bytes = 0;
+  /** @param limitBytes the most the pool keeps, in bytes (default 64 MiB); arrays past it are left to the garbage collector. */
+  constructor(private readonly limitBytes = 64 * 1024 * 1024) {}
+
+  /** A zero-filled array of `length` values, reused when one was given back. */
+  take(length: number): Float32Array {
+    const array = this.free.get(length)?.pop();
+    if (array === undefined) return new Float32Array(length);
+    this.bytes -= array.byteLength;
+    return array.fill(0);
+  }
+
+  /** Gives arrays back for later batches (the caller must not use them afterwards). */
+  give(...arrays: Float32Array[]): void {
+    for (const array of arrays) {
+      if (array.length === 0 || this.bytes + array.byteLength > this.limitBytes) continue;
+      const list = this.free.get(array.length) ?? [];
+      list.push(array);
+      this.free.set(array.length, list);
+      this.bytes += array.byteLength;
+    }
+  }
+
+  /** Bytes held for reuse. */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+}
+
+/** The pool the fused passes use on wasm. */
+const POOL = new ArrayPool();
+
+/** A fresh array of `length` values, or a pooled one (zero-filled) when `pool` is given. */
+function allocate(pool: ArrayPool | undefined, length: number): Float32Array {
+  return pool ? pool.take(length) : new Float32Array(length);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -281,13 +330,14 @@ class Pass {
     readonly width: number,
     readonly act: SegmentActivation,
     readonly gate: SegmentActivation,
+    pool?: ArrayPool,
   ) {
     this.rows = batch * steps;
-    this.z = new Float32Array(this.rows * width);
-    this.a = new Float32Array(this.rows * width);
-    this.h = new Float32Array(this.rows * units);
-    this.c = new Float32Array(this.rows * units);
-    this.ac = new Float32Array(this.rows * units);
+    this.z = allocate(pool, this.rows * width);
+    this.a = allocate(pool, this.rows * width);
+    this.h = allocate(pool, this.rows * units);
+    this.c = allocate(pool, this.rows * units);
+    this.ac = allocate(pool, this.rows * units);
   }
 }
 
@@ -470,12 +520,14 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
   const [batch, steps, features] = x.shape;
   const units = spec.units;
   const width = CELLS[spec.cell] * units; // values per row of z
-  const q = new Pass(batch, steps, units, width, ACTIVATIONS[spec.activation], ACTIVATIONS[spec.recurrentActivation]);
+  const wasm = activeWasmBackend();
+  const pool = wasm ? POOL : undefined; // pooled arrays go back in the backward pass; on cpu a tensor may share an array, so none are pooled
+  const q = new Pass(batch, steps, units, width, ACTIVATIONS[spec.activation], ACTIVATIONS[spec.recurrentActivation], pool);
   const rows = q.rows;
   const gru = spec.cell === "GRU";
 
   // Input products of every step at once, plus the bias: [batch·steps, gates·units].
-  const xw = productWith(x.dataSync() as Float32Array, rows, features, w); // an array of our own: written into below
+  const xw = productWith(x.dataSync() as Float32Array, rows, features, w, allocate(pool, rows * width)); // an array of our own: written into below
   if (bias) {
     const b = bias.dataSync();
     for (let row = 0; row < rows; row++) for (let j = 0; j < width; j++) xw[row * width + j] += b[j];
@@ -486,8 +538,10 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
   const hPrev = new Float32Array(batch * units); // h_{t-1}, [batch, units]
   const rh = new Float32Array(batch * units); // GRU: r·h_{t-1} of one step
   const hrWidth = gru ? 2 * units : width;
+  const hrStep = allocate(pool, batch * hrWidth); // one step's recurrent product, [batch, hrWidth]
+  const rhStep = allocate(pool, gru ? batch * units : 0); // GRU: one step's (r·h_{t-1}) · R2
   for (let t = 0; t < steps; t++) {
-    const hr = t > 0 ? productWith(hPrev, batch, units, r1) : null; // [batch, hrWidth]
+    const hr = t > 0 ? productWith(hPrev, batch, units, r1, hrStep) : null; // [batch, hrWidth]
     if (spec.cell === "SimpleRNN") {
       addRecurrent(q, t, xw, hr, hrWidth, 0, width);
       rnnForwardStep(q, t, hPrev);
@@ -497,11 +551,12 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
     } else {
       addRecurrent(q, t, xw, hr, hrWidth, 0, 2 * units);
       gruForwardGates(q, t, hPrev, rh);
-      addRecurrent(q, t, xw, productWith(rh, batch, units, r2!), units, 2 * units, units);
+      addRecurrent(q, t, xw, productWith(rh, batch, units, r2!, rhStep), units, 2 * units, units);
       gruForwardOutput(q, t, hPrev);
     }
   }
 
+  pool?.give(xw, hrStep, rhStep); // used by the forward pass only
   const value = spec.returnSequences
     ? tf.tensor3d(q.h, [batch, steps, units])
     : tf.tensor2d(gatherLast(q), [batch, units]);
@@ -512,15 +567,16 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
     const rT1 = gru ? tf.transpose(r.slice([0, 0], [units, 2 * units])) : tf.transpose(r); // [hrWidth, units]
     const rT2 = gru ? tf.transpose(r.slice([0, 2 * units], [units, units])) : undefined;
     const dy = dyTensor.dataSync();
-    const dz = new Float32Array(rows * width);
+    const dz = allocate(pool, rows * width);
     const dhRec = new Float32Array(batch * units); // gradient reaching h_t from step t + 1
     const dcNext = new Float64Array(batch * units); // LSTM: gradient reaching c_t from step t + 1
-    const dcAct = new Float32Array(spec.cell === "LSTM" ? rows * units : 0); // LSTM: c's share through h = o·act(c)
+    const dcAct = allocate(pool, spec.cell === "LSTM" ? rows * units : 0); // LSTM: c's share through h = o·act(c)
     const dhDirect = new Float32Array(batch * units); // GRU: h_{t-1}'s share not through R
     const dh = new Float64Array(units);
     const tmp = new Float64Array(2 * units);
-    const dzStep = new Float32Array(batch * hrWidth);
-    const dhhStep = new Float32Array(batch * units);
+    const dzStep = allocate(pool, batch * hrWidth);
+    const dhhStep = allocate(pool, gru ? batch * units : 0);
+    const drh = allocate(pool, gru ? batch * units : 0); // GRU: one step's d(r·h_{t-1})
     for (let t = steps - 1; t >= 0; t--) {
       if (spec.cell === "SimpleRNN") {
         rnnBackwardStep(q, t, dy, spec.returnSequences, dhRec, dz, dh);
@@ -528,20 +584,19 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
         lstmBackwardStep(q, t, dy, spec.returnSequences, dhRec, dcNext, dz, dcAct, dh, tmp);
       } else {
         gruBackwardOutput(q, t, dy, spec.returnSequences, dhRec, dz, dhDirect, dh, tmp);
-        const drh = productWith(gatherStep(q, dz, t, 2 * units, units, dhhStep), batch, units, rT2!); // d(r·h_{t-1}) = d pre-hh · R2ᵀ
+        productWith(gatherStep(q, dz, t, 2 * units, units, dhhStep), batch, units, rT2!, drh); // d(r·h_{t-1}) = d pre-hh · R2ᵀ
         gruBackwardReset(q, t, drh, dz, dhDirect, tmp);
       }
       if (t > 0) {
-        dhRec.set(productWith(gatherStep(q, dz, t, 0, hrWidth, dzStep), batch, hrWidth, rT1)); // [batch, units]
+        productWith(gatherStep(q, dz, t, 0, hrWidth, dzStep), batch, hrWidth, rT1, dhRec); // [batch, units]
         if (gru) for (let j = 0; j < batch * units; j++) dhRec[j] += dhDirect[j];
       }
     }
     tf.dispose([rT1, ...(rT2 ? [rT2] : [])]);
 
     // Weight and input gradients, each as one product over all steps.
-    const hPrevAll = new Float32Array(rows * units); // row (b, t) holds h_{t-1}
+    const hPrevAll = allocate(pool, rows * units); // row (b, t) holds h_{t-1}
     for (let s = 0; s < batch; s++) hPrevAll.set(q.h.subarray(s * steps * units, (s * steps + steps - 1) * units), (s * steps + 1) * units);
-    const wasm = activeWasmBackend();
     const dzTensor = tf.tensor2d(dz, [rows, width]);
     if (wasm !== undefined) {
       // The products the engine would run, on the same kernel and with the same explicit
@@ -550,14 +605,17 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
       try {
         const dx = tf.tensor3d(wasmProduct(wasm, dz, rows, width, wT), [batch, steps, features]); // dz · Wᵀ
         const dw = tf.tensor2d(wasmProduct(wasm, transpose2d(x.dataSync() as Float32Array, rows, features), features, rows, dzTensor), [features, width]); // xᵀ · dz
-        const hdz = wasmProduct(wasm, transpose2d(hPrevAll, rows, units), units, rows, dzTensor); // h_{t-1}ᵀ · dz, [units, width]
+        const hT = transpose2d(hPrevAll, rows, units, allocate(pool, rows * units));
+        const hdz = wasmProduct(wasm, hT, units, rows, dzTensor); // h_{t-1}ᵀ · dz, [units, width]
         if (gru) {
           // z, r columns from h_{t-1}ᵀ · dz; h columns from (r·h_{t-1})ᵀ · dz.
-          const rhdz = wasmProduct(wasm, transpose2d(q.c, rows, units), units, rows, dzTensor);
+          const rhdz = wasmProduct(wasm, transpose2d(q.c, rows, units, hT), units, rows, dzTensor);
           for (let u = 0; u < units; u++) hdz.set(rhdz.subarray(u * width + 2 * units, (u + 1) * width), u * width + 2 * units);
         }
         const grads: tf.Tensor[] = [dx, dw, tf.tensor2d(hdz, [units, width])];
         if (bias) grads.push(tf.tensor1d(columnSums(dz, rows, width)));
+        // The pass is over: its arrays serve the next batch (tensors made from them hold copies).
+        pool?.give(q.z, q.a, q.h, q.c, q.ac, dz, dcAct, dzStep, dhhStep, drh, hPrevAll, hT);
         return grads;
       } finally {
         tf.dispose([wT, dzTensor]);
