@@ -22,7 +22,7 @@
  * Like every compute module, this one imports only `@tensorflow/tfjs`.
  */
 import * as tf from "@tensorflow/tfjs";
-import { activeWasmBackend, wasmProduct } from "./kernels";
+import { activeWasmBackend, WasmBackend, wasmProduct } from "./kernels";
 import { assertOneOf, fail } from "./validate";
 
 /** How recurrent layers compute. */
@@ -188,12 +188,12 @@ const ACTIVATIONS = Object.fromEntries(FUSED_ACTIVATIONS.map((name) => [name, ac
 // Matrix products through the backend (XNNPACK on wasm), from and to typed arrays.
 
 /**
- * `a · b` for `a` a row-major [rows, k] array and `b` a [k, n] tensor, as a row-major array.
- * On wasm the product goes to the backend's kernel directly: one per time step, forward and
- * backward; through the engine, its bookkeeping cost a small model more than the product.
+ * `a · b` for `a` a row-major [rows, k] array and `b` a [k, n] tensor, as a row-major array
+ * (written into `into` when given). With `wasm` (the backend, looked up once per pass) the
+ * product goes to the backend's kernel directly: one per time step, forward and backward;
+ * through the engine, its bookkeeping cost a small model more than the product.
  */
-function productWith(a: Float32Array, rows: number, k: number, b: tf.Tensor, into?: Float32Array): Float32Array {
-  const wasm = activeWasmBackend();
+function productWith(wasm: WasmBackend | undefined, a: Float32Array, rows: number, k: number, b: tf.Tensor, into?: Float32Array): Float32Array {
   if (wasm !== undefined) return wasmProduct(wasm, a, rows, k, b, into);
   const left = tf.tensor2d(a, [rows, k]);
   const out = tf.matMul(left, b); // [rows, n]
@@ -527,7 +527,7 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
   const gru = spec.cell === "GRU";
 
   // Input products of every step at once, plus the bias: [batch·steps, gates·units].
-  const xw = productWith(x.dataSync() as Float32Array, rows, features, w, allocate(pool, rows * width)); // an array of our own: written into below
+  const xw = productWith(wasm, x.dataSync() as Float32Array, rows, features, w, allocate(pool, rows * width)); // an array of our own: written into below
   if (bias) {
     const b = bias.dataSync();
     for (let row = 0; row < rows; row++) for (let j = 0; j < width; j++) xw[row * width + j] += b[j];
@@ -541,7 +541,7 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
   const hrStep = allocate(pool, batch * hrWidth); // one step's recurrent product, [batch, hrWidth]
   const rhStep = allocate(pool, gru ? batch * units : 0); // GRU: one step's (r·h_{t-1}) · R2
   for (let t = 0; t < steps; t++) {
-    const hr = t > 0 ? productWith(hPrev, batch, units, r1, hrStep) : null; // [batch, hrWidth]
+    const hr = t > 0 ? productWith(wasm, hPrev, batch, units, r1, hrStep) : null; // [batch, hrWidth]
     if (spec.cell === "SimpleRNN") {
       addRecurrent(q, t, xw, hr, hrWidth, 0, width);
       rnnForwardStep(q, t, hPrev);
@@ -551,7 +551,7 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
     } else {
       addRecurrent(q, t, xw, hr, hrWidth, 0, 2 * units);
       gruForwardGates(q, t, hPrev, rh);
-      addRecurrent(q, t, xw, productWith(rh, batch, units, r2!, rhStep), units, 2 * units, units);
+      addRecurrent(q, t, xw, productWith(wasm, rh, batch, units, r2!, rhStep), units, 2 * units, units);
       gruForwardOutput(q, t, hPrev);
     }
   }
@@ -584,11 +584,11 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
         lstmBackwardStep(q, t, dy, spec.returnSequences, dhRec, dcNext, dz, dcAct, dh, tmp);
       } else {
         gruBackwardOutput(q, t, dy, spec.returnSequences, dhRec, dz, dhDirect, dh, tmp);
-        productWith(gatherStep(q, dz, t, 2 * units, units, dhhStep), batch, units, rT2!, drh); // d(r·h_{t-1}) = d pre-hh · R2ᵀ
+        productWith(wasm, gatherStep(q, dz, t, 2 * units, units, dhhStep), batch, units, rT2!, drh); // d(r·h_{t-1}) = d pre-hh · R2ᵀ
         gruBackwardReset(q, t, drh, dz, dhDirect, tmp);
       }
       if (t > 0) {
-        productWith(gatherStep(q, dz, t, 0, hrWidth, dzStep), batch, hrWidth, rT1, dhRec); // [batch, units]
+        productWith(wasm, gatherStep(q, dz, t, 0, hrWidth, dzStep), batch, hrWidth, rT1, dhRec); // [batch, units]
         if (gru) for (let j = 0; j < batch * units; j++) dhRec[j] += dhDirect[j];
       }
     }
@@ -598,42 +598,43 @@ function forwardAndBackward(spec: FusedSpec, x: tf.Tensor, w: tf.Tensor, r: tf.T
     const hPrevAll = allocate(pool, rows * units); // row (b, t) holds h_{t-1}
     for (let s = 0; s < batch; s++) hPrevAll.set(q.h.subarray(s * steps * units, (s * steps + steps - 1) * units), (s * steps + 1) * units);
     const dzTensor = tf.tensor2d(dz, [rows, width]);
+    let grads: tf.Tensor[];
     if (wasm !== undefined) {
       // The products the engine would run, on the same kernel and with the same explicit
       // transposes (so the same values), without its bookkeeping: transposes in plain loops.
       const wT = tf.tensor2d(transpose2d(w.dataSync() as Float32Array, features, width), [width, features]);
+      const hT = transpose2d(hPrevAll, rows, units, allocate(pool, rows * units));
       try {
         const dx = tf.tensor3d(wasmProduct(wasm, dz, rows, width, wT), [batch, steps, features]); // dz · Wᵀ
         const dw = tf.tensor2d(wasmProduct(wasm, transpose2d(x.dataSync() as Float32Array, rows, features), features, rows, dzTensor), [features, width]); // xᵀ · dz
-        const hT = transpose2d(hPrevAll, rows, units, allocate(pool, rows * units));
         const hdz = wasmProduct(wasm, hT, units, rows, dzTensor); // h_{t-1}ᵀ · dz, [units, width]
         if (gru) {
           // z, r columns from h_{t-1}ᵀ · dz; h columns from (r·h_{t-1})ᵀ · dz.
           const rhdz = wasmProduct(wasm, transpose2d(q.c, rows, units, hT), units, rows, dzTensor);
           for (let u = 0; u < units; u++) hdz.set(rhdz.subarray(u * width + 2 * units, (u + 1) * width), u * width + 2 * units);
         }
-        const grads: tf.Tensor[] = [dx, dw, tf.tensor2d(hdz, [units, width])];
-        if (bias) grads.push(tf.tensor1d(columnSums(dz, rows, width)));
-        // The pass is over: its arrays serve the next batch (tensors made from them hold copies).
-        pool?.give(q.z, q.a, q.h, q.c, q.ac, dz, dcAct, dzStep, dhhStep, drh, hPrevAll, hT);
-        return grads;
+        grads = [dx, dw, tf.tensor2d(hdz, [units, width])];
       } finally {
         tf.dispose([wT, dzTensor]);
+        pool?.give(hT);
       }
-    }
-    const x2d = x.reshape([rows, features]);
-    const dx = tf.matMul(dzTensor, w, false, true).reshape([batch, steps, features]);
-    const dw = tf.matMul(x2d, dzTensor, true, false);
-    let dr: tf.Tensor;
-    if (gru) {
-      const dz12 = dzTensor.slice([0, 0], [rows, 2 * units]);
-      const dz3 = dzTensor.slice([0, 2 * units], [rows, units]);
-      dr = tf.concat([tf.matMul(tf.tensor2d(hPrevAll, [rows, units]), dz12, true, false), tf.matMul(tf.tensor2d(q.c, [rows, units]), dz3, true, false)], 1);
     } else {
-      dr = tf.matMul(tf.tensor2d(hPrevAll, [rows, units]), dzTensor, true, false);
+      const x2d = x.reshape([rows, features]);
+      const dx = tf.matMul(dzTensor, w, false, true).reshape([batch, steps, features]);
+      const dw = tf.matMul(x2d, dzTensor, true, false);
+      let dr: tf.Tensor;
+      if (gru) {
+        const dz12 = dzTensor.slice([0, 0], [rows, 2 * units]);
+        const dz3 = dzTensor.slice([0, 2 * units], [rows, units]);
+        dr = tf.concat([tf.matMul(tf.tensor2d(hPrevAll, [rows, units]), dz12, true, false), tf.matMul(tf.tensor2d(q.c, [rows, units]), dz3, true, false)], 1);
+      } else {
+        dr = tf.matMul(tf.tensor2d(hPrevAll, [rows, units]), dzTensor, true, false);
+      }
+      grads = [dx, dw, dr];
     }
-    const grads = [dx, dw, dr];
     if (bias) grads.push(tf.tensor1d(columnSums(dz, rows, width)));
+    // The pass is over: on wasm its arrays serve the next batch (tensors made from them hold copies).
+    pool?.give(q.z, q.a, q.h, q.c, q.ac, dz, dcAct, dzStep, dhhStep, drh, hPrevAll);
     return grads;
   };
   return { value, gradFunc };
