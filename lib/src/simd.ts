@@ -125,28 +125,8 @@ export type AdamStep = (
   b1: number, b2: number, c1: number, c2: number, eps: number, step: number, correction1: number, correction2: number,
 ) => void;
 
-let instance: AdamModule | null | undefined;
-
-/** The module, made on first use; null where WebAssembly SIMD is unavailable. */
-function adamModule(): AdamModule | null {
-  if (instance === undefined) {
-    const bytes = moduleBytes();
-    instance = typeof WebAssembly === "object" && WebAssembly.validate(bytes)
-      ? (new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as AdamModule)
-      : null;
-  }
-  return instance;
-}
-
-/**
- * Adam's step for every value of one weight, four values per instruction: updates the moments
- * `m`, `v` in place and writes the new weight into `next`, with the same float32 values as the
- * JavaScript loop (see the module comment). Undefined where WebAssembly SIMD is unavailable.
- * Introduced in notebook 02 (one-to-one).
- */
-export function simdAdam(): AdamStep | undefined {
-  const module = adamModule();
-  if (module === null) return undefined;
+/** The step over an instance of the module (its memory holds the arrays of one call at a time). */
+function makeSimdStep(module: AdamModule): AdamStep {
   return (g, w, m, v, next, b1, b2, c1, c2, eps, step, correction1, correction2) => {
     const n = next.length;
     const stride = Math.ceil(n / 4) * 16; // bytes per array, a whole number of 4-float lanes
@@ -168,4 +148,23 @@ export function simdAdam(): AdamStep | undefined {
     v.set(vv.subarray(0, n));
     next.set(out.subarray(0, n));
   };
+}
+
+/** The step once made; null where WebAssembly SIMD is unavailable; undefined before the first call. */
+let simdStep: AdamStep | null | undefined;
+
+/**
+ * Adam's step for every value of one weight, four values per instruction: updates the moments
+ * `m`, `v` in place and writes the new weight into `next`, with the same float32 values as the
+ * JavaScript loop (see the module comment). Undefined where WebAssembly SIMD is unavailable.
+ * Introduced in notebook 02 (one-to-one).
+ */
+export function simdAdam(): AdamStep | undefined {
+  if (simdStep === undefined) {
+    const bytes = moduleBytes();
+    simdStep = typeof WebAssembly === "object" && WebAssembly.validate(bytes)
+      ? makeSimdStep(new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as AdamModule)
+      : null;
+  }
+  return simdStep ?? undefined;
 }
